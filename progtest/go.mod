@@ -1,0 +1,3 @@
+module example.com/wstutorial/progtest
+
+go 1.26.0

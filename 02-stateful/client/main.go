@@ -1,0 +1,84 @@
+// Command client is the Go version of the notebook's client.js: a staged
+// script in which two clients join the lesson-2 room one step apart, the
+// second says Hello, and both leave one step apart.
+//
+//	go run ./02-stateful/client
+//	go run ./02-stateful/client -step 50ms
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"time"
+
+	"example.com/wstutorial/02-stateful/room"
+)
+
+// deliveryTimeout is how long a client waits for a message the script has
+// caused; past it the server is not doing its job and the script fails.
+const deliveryTimeout = 5 * time.Second
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "client:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout io.Writer) error {
+	flags := flag.NewFlagSet("client", flag.ContinueOnError)
+	url := flags.String("url", "ws://localhost:5406", "WebSocket `URL` of the server")
+	url2 := flags.String("url2", "", "`URL` for client 2, if it should join another server than client 1 (lesson 4)")
+	step := flags.Duration("step", 1500*time.Millisecond, "pause between the script's steps")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if *url2 == "" {
+		*url2 = *url
+	}
+	out := log.New(stdout, "", 0) // safe to use from several goroutines
+
+	out.Print("Starting up")
+	client1, err := dial(*url, "Client 1", out)
+	if err != nil {
+		return err
+	}
+	defer client1.conn.Close()
+
+	// The notebook pauses to simulate clients arriving at different times.
+	time.Sleep(*step)
+	client2, err := dial(*url2, "Client 2", out)
+	if err != nil {
+		return err
+	}
+	defer client2.conn.Close()
+	// dial returns once the connection is open: the notebook's 'open' event.
+	hello := room.Message{Type: room.TypeBroadcast, Payload: "Hello"}
+	if err := client2.send(hello); err != nil {
+		return fmt.Errorf("client 2: send: %w", err)
+	}
+
+	// Sleeping alone would not guarantee the broadcast has arrived before
+	// client 1 leaves; waiting for it does, however slow the machine.
+	time.Sleep(*step)
+	if err := client1.await(room.TypeBroadcast, deliveryTimeout); err != nil {
+		return err
+	}
+	if err := client1.close(); err != nil {
+		return err
+	}
+
+	time.Sleep(*step)
+	// Client 2 must hear that client 1 left before it leaves too.
+	if err := client2.await(room.TypeDisconnected, deliveryTimeout); err != nil {
+		return err
+	}
+	if err := client2.close(); err != nil {
+		return err
+	}
+	out.Print("Shutting down")
+	return nil
+}

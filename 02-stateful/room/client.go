@@ -1,0 +1,210 @@
+package room
+
+import (
+	"encoding/json"
+	"errors"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Each limit guards against a client that misbehaves or disappears.
+const (
+	// maxMessageSize bounds what one client message may make us buffer;
+	// gorilla has no limit by default. Larger messages get close code 1009.
+	maxMessageSize = 64 * 1024
+
+	// pongWait is how long a connection may stay silent. We ping well within
+	// it, and any live peer answers pings by itself, so only a vanished peer
+	// (cable pulled, laptop shut) runs into it.
+	pongWait = 60 * time.Second
+
+	// pingPeriod is how often we ping: a little under pongWait, so the pong
+	// has time to come back.
+	pingPeriod = pongWait * 9 / 10
+
+	// writeWait bounds a single write. A client that stops reading fills its
+	// TCP buffers and would otherwise block its writer forever.
+	writeWait = 10 * time.Second
+
+	// closeGrace is how long we wait for the other side's close frame after
+	// sending ours, before cutting the connection.
+	closeGrace = time.Second
+
+	// sendQueue is how many messages may wait for a client's writer. A client
+	// that falls this far behind is disconnected rather than slowing the room.
+	sendQueue = 256
+)
+
+// CloseTooSlow is the close code a client gets when it cannot keep up
+// (1008, policy violation).
+const CloseTooSlow = websocket.ClosePolicyViolation
+
+// Client is one connection in the room. Two goroutines serve it: readLoop is
+// the only one that reads from conn, writeLoop the only one that writes to it.
+// gorilla/websocket allows at most one of each at a time; everyone else talks
+// to the writer through the send queue.
+type Client struct {
+	id   int
+	room *Room
+	conn *websocket.Conn
+	send chan *websocket.PreparedMessage // messages waiting for writeLoop
+
+	stopOnce  sync.Once
+	stopped   chan struct{} // closed when the connection must end
+	closeCode int           // the close frame writeLoop sends, if not 0
+	closeText string
+}
+
+func newClient(r *Room, id int, conn *websocket.Conn) *Client {
+	return &Client{
+		id:      id,
+		room:    r,
+		conn:    conn,
+		send:    make(chan *websocket.PreparedMessage, sendQueue),
+		stopped: make(chan struct{}),
+	}
+}
+
+// ID returns the client's id in the room.
+func (c *Client) ID() int { return c.id }
+
+// prepare encodes m and frames it once, so that sending it to a thousand
+// clients costs one JSON encoding, not a thousand.
+func prepare(m Message) (*websocket.PreparedMessage, error) {
+	data, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	return websocket.NewPreparedMessage(websocket.TextMessage, data)
+}
+
+// enqueue hands a message to the client's writer without ever waiting. If
+// the queue is full the client is too slow to keep up, and it is stopped: one
+// stuck client must not hold up a broadcast to everyone else.
+func (c *Client) enqueue(m *websocket.PreparedMessage) {
+	select {
+	case c.send <- m:
+	default:
+		c.stop(CloseTooSlow, "too slow")
+	}
+}
+
+// stop asks the connection to end. If code is not 0, the writer first sends a
+// close frame with it. stop may be called from any goroutine, any number of
+// times; only the first call counts.
+func (c *Client) stop(code int, text string) {
+	c.stopOnce.Do(func() {
+		c.closeCode, c.closeText = code, text
+		close(c.stopped)
+		if code == CloseTooSlow {
+			c.room.log.Printf("Client %d is too slow to keep up; disconnecting it (%d)", c.id, code)
+			// The writer may be stuck in a write to this client: give that
+			// write little time left. net.Conn methods are goroutine-safe.
+			_ = c.conn.NetConn().SetWriteDeadline(time.Now().Add(closeGrace))
+		}
+	})
+}
+
+// readLoop reads the client's messages until the connection ends, then
+// removes the client from the room. Reading is also what answers pings and
+// close frames, so it runs for the connection's whole life.
+func (c *Client) readLoop() {
+	defer c.room.running.Done()
+	defer c.conn.Close()
+	defer c.room.leave(c)
+	defer c.stop(0, "") // the writer has nothing left to do
+
+	c.conn.SetReadLimit(maxMessageSize)
+	_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
+	c.conn.SetPongHandler(func(string) error {
+		return c.conn.SetReadDeadline(time.Now().Add(pongWait))
+	})
+	for {
+		kind, data, err := c.conn.ReadMessage()
+		if err != nil {
+			c.room.log.Printf("Client %d disconnected%s", c.id, describeEnd(err))
+			return
+		}
+		if kind != websocket.TextMessage {
+			c.room.log.Printf("Client %d sent a binary message (%d bytes); ignored", c.id, len(data))
+			continue
+		}
+		m, err := ParseBroadcast(data)
+		if err != nil {
+			c.room.log.Printf("Client %d sent a bad message (%v); ignored", c.id, err)
+			continue
+		}
+		c.room.broadcast(c.id, m)
+	}
+}
+
+// describeEnd turns the error that ended a read into a few words for the log.
+// A normal goodbye gets none: it is not an error.
+func describeEnd(err error) string {
+	var closeErr *websocket.CloseError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &closeErr) && (closeErr.Code == websocket.CloseNormalClosure || closeErr.Code == websocket.CloseGoingAway):
+		return ""
+	case errors.As(err, &closeErr):
+		return " (close " + closeErr.Error() + ")"
+	case errors.Is(err, websocket.ErrReadLimit):
+		return " (message over the size limit; closed with 1009)"
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return " (no answer to ping, or no reply to our close)"
+	default:
+		return " (abruptly: " + err.Error() + ")"
+	}
+}
+
+// writeLoop sends queued messages and keepalive pings until the client is
+// stopped or a write fails.
+func (c *Client) writeLoop() {
+	defer c.room.running.Done()
+	ping := time.NewTicker(pingPeriod)
+	defer ping.Stop()
+	// When we are done, wake the reader if it is still waiting on a client
+	// that may never send anything again.
+	defer func() { _ = c.conn.SetReadDeadline(time.Now().Add(closeGrace)) }()
+
+	for {
+		select {
+		case <-c.stopped:
+			c.sayGoodbye()
+			return
+		case m := <-c.send:
+			if c.isStopped() {
+				c.sayGoodbye() // stopping wins over sending what is left
+				return
+			}
+			_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := c.conn.WritePreparedMessage(m); err != nil {
+				return
+			}
+		case <-ping.C:
+			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+				return
+			}
+		}
+	}
+}
+
+func (c *Client) isStopped() bool {
+	select {
+	case <-c.stopped:
+		return true
+	default:
+		return false
+	}
+}
+
+// sayGoodbye sends the close frame stop asked for, if any.
+func (c *Client) sayGoodbye() {
+	if c.closeCode != 0 {
+		msg := websocket.FormatCloseMessage(c.closeCode, c.closeText)
+		_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeGrace))
+	}
+}

@@ -1,0 +1,55 @@
+package room
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// The message types of the notebook's protocol.
+const (
+	TypeConnected    = "client:connected"    // server → clients: someone joined
+	TypeBroadcast    = "broadcast"           // client → server → the other clients
+	TypeDisconnected = "client:disconnected" // server → clients: someone left
+)
+
+// Message is what travels over the wire, as JSON: {"type": …, "payload": …}.
+type Message struct {
+	Type    string `json:"type"`
+	Payload string `json:"payload"`
+}
+
+// Connected is the notice the others get when client id joins.
+func Connected(id int) Message {
+	return Message{Type: TypeConnected, Payload: fmt.Sprintf("Client %d connected", id)}
+}
+
+// Disconnected is the notice the others get when client id leaves.
+func Disconnected(id int) Message {
+	return Message{Type: TypeDisconnected, Payload: fmt.Sprintf("Client %d disconnected", id)}
+}
+
+// ParseBroadcast decodes a message a client sent. The only thing a client may
+// send is {"type":"broadcast","payload":"<text>"}; anything else is an error
+// that says what was wrong, so the server can log it and carry on. (The
+// notebook's server calls JSON.parse unguarded and dies on the first bad one.)
+func ParseBroadcast(data []byte) (Message, error) {
+	var in struct {
+		Type    string  `json:"type"`
+		Payload *string `json:"payload"` // a pointer, to tell "missing" from ""
+	}
+	if err := json.Unmarshal(data, &in); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return Message{}, fmt.Errorf("field %q must be a string", typeErr.Field)
+		}
+		return Message{}, fmt.Errorf("invalid JSON: %w", err)
+	}
+	switch {
+	case in.Type != TypeBroadcast:
+		return Message{}, fmt.Errorf("unknown message type %q", in.Type)
+	case in.Payload == nil:
+		return Message{}, errors.New("missing payload")
+	}
+	return Message{Type: in.Type, Payload: *in.Payload}, nil
+}

@@ -1,0 +1,169 @@
+// Package room is the stateful part of lesson 2: a chat room that gives each
+// client the next id and tells every other client when someone joins, sends a
+// broadcast, or leaves.
+//
+// In the notebook this is a plain array and a counter, safe only because Node
+// runs everything on one thread. Here many goroutines touch the room at once,
+// so the registry is guarded by a mutex, and nobody ever writes to a
+// connection except that connection's own writer goroutine (see client.go).
+package room
+
+import (
+	"context"
+	"errors"
+	"log"
+	"sync"
+
+	"github.com/gorilla/websocket"
+)
+
+// ErrClosed is returned by Join once the room has been closed for shutdown.
+var ErrClosed = errors.New("room closed")
+
+// Room is a set of connected clients. Create one with New.
+type Room struct {
+	log   *log.Logger
+	quiet bool
+
+	mu      sync.RWMutex
+	lastID  int             // the notebook's createClientId counter
+	clients map[int]*Client // everyone connected to this process
+	closed  bool
+
+	running sync.WaitGroup // one per client goroutine, for Close
+
+	// newID and publish are the two seams lesson 4 replaces to spread one
+	// room over several processes.
+	newID   func() (int, error)
+	publish func(from int, m Message)
+}
+
+// Option changes how New builds a Room.
+type Option func(*Room)
+
+// Quiet stops the room from logging every broadcast, which would dominate the
+// server's CPU time under load. Joins, leaves and problems are still logged.
+func Quiet() Option { return func(r *Room) { r.quiet = true } }
+
+// WithIDs makes the room take client ids from next instead of its own counter.
+func WithIDs(next func() (int, error)) Option { return func(r *Room) { r.newID = next } }
+
+// WithPublisher makes the room hand every event a client causes (joining,
+// broadcasting, leaving) to publish instead of delivering it locally. publish
+// is then responsible for calling Deliver on every room that should see it.
+func WithPublisher(publish func(from int, m Message)) Option {
+	return func(r *Room) { r.publish = publish }
+}
+
+// New returns an empty room that logs to logger.
+func New(logger *log.Logger, opts ...Option) *Room {
+	r := &Room{log: logger, clients: make(map[int]*Client)}
+	r.newID = r.nextLocalID
+	r.publish = r.Deliver
+	for _, opt := range opts {
+		opt(r)
+	}
+	return r
+}
+
+func (r *Room) nextLocalID() (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lastID++
+	return r.lastID, nil
+}
+
+// Join gives conn the next id, adds it to the room, tells the others, and
+// starts the goroutines that serve it. It returns as soon as they are running:
+// the caller (an HTTP handler) does not have to stay around.
+func (r *Room) Join(conn *websocket.Conn) (*Client, error) {
+	id, err := r.newID()
+	if err != nil {
+		return nil, err
+	}
+	c := newClient(r, id, conn)
+
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil, ErrClosed
+	}
+	r.clients[id] = c
+	r.running.Add(2)
+	r.mu.Unlock()
+
+	r.log.Printf("Client %d connected", id)
+	r.publish(id, Connected(id))
+	go c.writeLoop()
+	go c.readLoop()
+	return c, nil
+}
+
+// leave removes c and tells the others. Only c's reader calls it, once.
+func (r *Room) leave(c *Client) {
+	r.mu.Lock()
+	delete(r.clients, c.id)
+	r.mu.Unlock()
+	r.publish(c.id, Disconnected(c.id))
+}
+
+// broadcast is called by a client's reader with a message the client sent.
+func (r *Room) broadcast(from int, m Message) {
+	if !r.quiet {
+		r.log.Printf("Client %d broadcast: %s", from, m.Payload)
+	}
+	r.publish(from, m)
+}
+
+// Deliver queues m for every client in this room except the one with id from
+// (the sender never gets its own message). The message is encoded and framed
+// once, however many clients receive it. Deliver never waits for a client: a
+// client whose queue is full is disconnected instead (see Client.enqueue).
+func (r *Room) Deliver(from int, m Message) {
+	frame, err := prepare(m)
+	if err != nil {
+		r.log.Printf("Cannot encode %v: %v", m, err)
+		return
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for id, c := range r.clients {
+		if id != from {
+			c.enqueue(frame)
+		}
+	}
+}
+
+// Len returns how many clients are connected.
+func (r *Room) Len() int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(r.clients)
+}
+
+// Close refuses new clients, sends every connected client a close frame
+// (1001, going away) and waits until their goroutines have finished or ctx
+// ends; connections still open then are cut.
+func (r *Room) Close(ctx context.Context) {
+	r.mu.Lock()
+	r.closed = true
+	clients := make([]*Client, 0, len(r.clients))
+	for _, c := range r.clients {
+		clients = append(clients, c)
+	}
+	r.mu.Unlock()
+
+	for _, c := range clients {
+		c.stop(websocket.CloseGoingAway, "server shutting down")
+	}
+	finished := make(chan struct{})
+	go func() { r.running.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		for _, c := range clients {
+			c.conn.Close()
+		}
+		<-finished
+	}
+}

@@ -1,0 +1,51 @@
+// Package serve runs an HTTP server the way every lesson's server runs:
+// listen first and print the address, serve until the context is cancelled
+// (Ctrl-C), then shut down in an orderly way.
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"time"
+)
+
+// ShutdownGrace is how long shutdown waits for clients to answer the close
+// frames they were sent before their connections are cut.
+const ShutdownGrace = time.Second
+
+// Run listens on addr, prints "Listening on <scheme>://<address>" and serves
+// handler until ctx is done. Then it stops accepting connections and calls
+// closeConns, which must close the server's WebSockets: http.Server.Shutdown
+// does not know about hijacked connections. Run returns nil after a clean
+// shutdown.
+func Run(ctx context.Context, addr, scheme string, logger *log.Logger, handler http.Handler, closeConns func(context.Context)) error {
+	// Listening before serving reports a taken port at once, and resolves
+	// port 0 to the real port, which we print for scripts and tests to read.
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	logger.Printf("Listening on %s://%s", scheme, ln.Addr())
+
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	logger.Print("Shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	closeConns(shutdownCtx)
+	return nil
+}

@@ -1,0 +1,61 @@
+// Command server is the Go version of the notebook's stateful-server.js: a
+// room where every client gets an id and hears when others join, broadcast
+// or leave.
+//
+//	go run ./02-stateful/server             # listens on localhost:5406
+//	go run ./02-stateful/server -addr :0    # any free port; the address is printed
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"example.com/wstutorial/02-stateful/room"
+	"example.com/wstutorial/02-stateful/serve"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	flags := flag.NewFlagSet("server", flag.ContinueOnError)
+	addr := flags.String("addr", "localhost:5406", "`host:port` to listen on; port 0 picks a free port")
+	origins := flags.String("origins", "", "comma-separated browser `origins` to allow besides the server's own")
+	quiet := flags.Bool("quiet", false, "do not log each broadcast (for load tests)")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+
+	logger := log.New(stdout, "", 0)
+	var opts []room.Option
+	if *quiet {
+		opts = append(opts, room.Quiet())
+	}
+	r := room.New(logger, opts...)
+	handler := room.NewHandler(r, splitList(*origins)...)
+	return serve.Run(ctx, *addr, "ws", logger, handler, r.Close)
+}
+
+// splitList turns "a, b" into ["a" "b"].
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}

@@ -59,14 +59,22 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// expectedCloseCodes are the ways a client says goodbye on purpose. 1005 (no
+// status) is what a browser or Node's ws sends when close() is called without
+// a code.
+var expectedCloseCodes = []int{
+	websocket.CloseNormalClosure,
+	websocket.CloseGoingAway,
+	websocket.CloseNoStatusReceived,
+}
+
 // logDisconnect explains why a read ended. Go has no "close" event: a client
 // leaving shows up as the error that ends the read loop.
 func (s *server) logDisconnect(err error) {
-	var closeErr *websocket.CloseError
 	switch {
 	case errors.Is(err, websocket.ErrReadLimit):
 		s.log.Printf("Client disconnected: message larger than %d bytes (closed with 1009)", maxMessageSize)
-	case errors.As(err, &closeErr) && (closeErr.Code == websocket.CloseNormalClosure || closeErr.Code == websocket.CloseGoingAway):
+	case !websocket.IsUnexpectedCloseError(err, expectedCloseCodes...):
 		s.log.Print("Client disconnected")
 	default:
 		s.log.Printf("Client disconnected abruptly: %v", err)

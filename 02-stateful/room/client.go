@@ -3,6 +3,7 @@ package room
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"time"
@@ -147,10 +148,10 @@ func describeEnd(err error) string {
 	var closeErr *websocket.CloseError
 	var netErr net.Error
 	switch {
-	case errors.As(err, &closeErr) && (closeErr.Code == websocket.CloseNormalClosure || closeErr.Code == websocket.CloseGoingAway):
+	case errors.As(err, &closeErr) && isGoodbye(closeErr.Code):
 		return ""
 	case errors.As(err, &closeErr):
-		return " (close " + closeErr.Error() + ")"
+		return fmt.Sprintf(" (close code %d %s)", closeErr.Code, closeErr.Text)
 	case errors.Is(err, websocket.ErrReadLimit):
 		return " (message over the size limit; closed with 1009)"
 	case errors.As(err, &netErr) && netErr.Timeout():
@@ -158,6 +159,17 @@ func describeEnd(err error) string {
 	default:
 		return " (abruptly: " + err.Error() + ")"
 	}
+}
+
+// isGoodbye tells whether a close code means the client left on purpose.
+// 1005 (no status) is what browsers and Node's ws send when close() is called
+// without a code.
+func isGoodbye(code int) bool {
+	switch code {
+	case websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived:
+		return true
+	}
+	return false
 }
 
 // writeLoop sends queued messages and keepalive pings until the client is

@@ -74,7 +74,7 @@ func (s *server) logDisconnect(err error) {
 	switch {
 	case errors.Is(err, websocket.ErrReadLimit):
 		s.log.Printf("Client disconnected: message larger than %d bytes (closed with 1009)", maxMessageSize)
-	case !websocket.IsUnexpectedCloseError(err, expectedCloseCodes...):
+	case websocket.IsCloseError(err, expectedCloseCodes...):
 		s.log.Print("Client disconnected")
 	default:
 		s.log.Printf("Client disconnected abruptly: %v", err)

@@ -87,6 +87,7 @@ func prepare(m Message) (*websocket.PreparedMessage, error) {
 // stuck client must not hold up a broadcast to everyone else.
 func (c *Client) enqueue(m *websocket.PreparedMessage) {
 	select {
+	case <-c.stopped: // on its way out: nothing more to send
 	case c.send <- m:
 	default:
 		c.stop(CloseTooSlow, "too slow")
@@ -176,6 +177,7 @@ func isGoodbye(code int) bool {
 // stopped or a write fails.
 func (c *Client) writeLoop() {
 	defer c.room.running.Done()
+	defer c.stop(0, "") // after a failed write, stop taking messages
 	ping := time.NewTicker(pingPeriod)
 	defer ping.Stop()
 	// When we are done, wake the reader if it is still waiting on a client

@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Runs the lessons the way the notebook is read: cell by cell, in order.
+#
+# For each lesson it builds the programs once, starts the server in the
+# background, waits for its "Listening on" line, runs the client, stops the
+# server with Ctrl-C (SIGINT) and shows what the server printed under the
+# server's cell, as the notebook shows a server's output under its cell. Then
+# it compares what each program printed with the lesson's golden transcripts
+# (LESSON/testdata/*.txt, the ones the README shows).
+#
+#   ./scripts/run.sh                  every lesson, in order
+#   ./scripts/run.sh 02-stateful      just that lesson (several names: several lessons)
+#   ./scripts/run.sh --fast           short pauses in the staged client; same transcript
+#   ./scripts/run.sh --free-ports     every server on a free port, as the tests do
+#
+# Each server listens on the lesson's usual port. When that port is taken,
+# choose another with the lesson's variable: PORT_01 (01-simple, 5405),
+# PORT_02 (02-stateful, 5406); 0 picks a free port.
+#
+# Exit status: 0 when every lesson that ran passed (lessons whose programs do
+# not exist yet are skipped), 1 otherwise, 2 for a usage error.
+set -euo pipefail
+
+# shellcheck source=lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
+# shellcheck source=lib/cells.sh
+. "$ROOT/scripts/lib/cells.sh"
+
+# The lessons, in the notebook's order. To add one, add its directory here
+# and write a function lesson_<directory with _ for -> below.
+LESSONS="01-simple 02-stateful 03-browser 04-scaling"
+
+# The staged client's pause between steps with --fast. Short, yet the
+# transcript stays the same: the client waits for each event it causes.
+FAST_STEP=50ms
+FAST=0
+
+# --- 01-simple: the logging server and the one-shot client ------------------
+lesson_01_simple() {
+	prepare 01-simple server client || return $?
+	start_server server 01-simple/server PORT_01 5405 || return 1
+	set -- # the client's flags: none while the server is on its usual port
+	if server_moved server; then set -- -url "$(server_url server)"; fi
+	local ok=0
+	run_client client 01-simple/client "$@" || ok=1
+	stop_server server || ok=1
+	printf '\nTranscripts:\n'
+	check_transcript client 01-simple/testdata/client.txt || ok=1
+	check_transcript server 01-simple/testdata/server.txt || ok=1
+	return "$ok"
+}
+
+# --- 02-stateful: the room and the staged two-client script -----------------
+lesson_02_stateful() {
+	prepare 02-stateful server client || return $?
+	start_server server 02-stateful/server PORT_02 5406 || return 1
+	set --
+	if server_moved server; then set -- -url "$(server_url server)"; fi
+	if [ "$FAST" = 1 ]; then set -- "$@" -step "$FAST_STEP"; fi
+	local ok=0
+	run_client client 02-stateful/client "$@" || ok=1
+	stop_server server || ok=1
+	printf '\nTranscripts:\n'
+	check_transcript client 02-stateful/testdata/client.txt || ok=1
+	check_transcript server 02-stateful/testdata/server.txt || ok=1
+	return "$ok"
+}
+
+# --- 03-browser: the room on a web page --------------------------------------
+# HOOK for the lesson's author. The page server (03-browser/server, port
+# 5407, prints "Listening on http://HOST:PORT") and, later, a headless program
+# that drives the page. Once they exist, replace the skip with cells like
+# lesson 2's, e.g.:
+#
+#	prepare 03-browser server DRIVER || return $?
+#	start_server server 03-browser/server PORT_03 5407 || return 1
+#	set --
+#	if server_moved server; then set -- -url "$(server_url server)"; fi
+#	run_client driver 03-browser/DRIVER "$@" || ok=1
+#	stop_server server || ok=1
+#	check_transcript ... 03-browser/testdata/....txt || ok=1
+#
+# and name PORT_03 in the comment at the top of this file.
+lesson_03_browser() {
+	if ! have_go_files "$ROOT/03-browser/server"; then
+		skip_lesson "03-browser/server does not exist yet"
+		return "$SKIPPED"
+	fi
+	skip_lesson "03-browser is not wired into scripts/run.sh yet (see the HOOK comment there)"
+	return "$SKIPPED"
+}
+
+# --- 04-scaling: two servers sharing one room through NATS --------------------
+# HOOK for the lesson's author. Two instances of 04-scaling/server (ports
+# 5408 and 5409, each with -nats URL) and lesson 2's staged client with
+# -url on one instance and -url2 on the other. start_server takes a NAME per
+# instance and passes extra flags on, e.g.:
+#
+#	prepare 04-scaling server || return $?
+#	(and lesson 2's client: prepare 02-stateful client)
+#	start_server server-a 04-scaling/server PORT_04A 5408 -nats "$NATS_URL" || return 1
+#	start_server server-b 04-scaling/server PORT_04B 5409 -nats "$NATS_URL" || return 1
+#	run_client client 02-stateful/client -url "$(server_url server-a)" -url2 "$(server_url server-b)" ... || ok=1
+#	stop_server server-a || ok=1
+#	stop_server server-b || ok=1
+#	check_transcript ...
+#
+# A NATS server the script starts itself goes through start_server too, so
+# that it is stopped on exit like the others.
+lesson_04_scaling() {
+	if ! have_go_files "$ROOT/04-scaling/server"; then
+		skip_lesson "04-scaling/server does not exist yet"
+		return "$SKIPPED"
+	fi
+	skip_lesson "04-scaling is not wired into scripts/run.sh yet (see the HOOK comment there)"
+	return "$SKIPPED"
+}
+
+# -----------------------------------------------------------------------------
+
+# usage prints the comment at the top of this file.
+usage() {
+	awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"
+}
+
+# on_signal NAME: Ctrl-C or kill. Stop what we started and exit as the
+# signal would (128 + its number).
+on_signal() {
+	note "interrupted ($1): stopping the programs this script started"
+	cells_cleanup
+	trap - EXIT
+	case $1 in INT) exit 130 ;; *) exit 143 ;; esac
+}
+
+SUMMARY=""
+FAILED=0
+
+# run_lesson LESSON runs the lesson's function, timed, and records the result
+# for the summary.
+run_lesson() {
+	local lesson=$1 start status=0 result
+	CURRENT_LESSON=$lesson
+	LESSON_NOTE=
+	banner "Lesson $lesson"
+	start=$(now)
+	# Lesson functions run with set -e suspended (bash suspends it inside
+	# `||`), which is why every step in them ends in `|| return` or `|| ok=1`.
+	"lesson_$(printf '%s' "$lesson" | tr - _)" || status=$?
+	stop_leftovers
+	case $status in
+	0) result=passed ;;
+	"$SKIPPED") result=skipped ;;
+	*)
+		result=FAILED
+		FAILED=1
+		;;
+	esac
+	SUMMARY="$SUMMARY$(printf '  %-12s %-8s %6s' "$lesson" "$result" "$(since "$start")")"
+	if [ -n "$LESSON_NOTE" ]; then SUMMARY="$SUMMARY  ($LESSON_NOTE)"; fi
+	SUMMARY="$SUMMARY"$'\n'
+}
+
+main() {
+	local selected="" arg lesson
+	for arg in "$@"; do
+		case $arg in
+		--fast) FAST=1 ;;
+		--free-ports) FREE_PORTS=1 ;;
+		-h | --help)
+			usage
+			exit 0
+			;;
+		-*)
+			note "unknown option $arg (see --help)"
+			exit 2
+			;;
+		*)
+			arg=${arg%/} # a directory name completed by the shell: 02-stateful/
+			case " $LESSONS " in
+			*" $arg "*) selected="$selected $arg" ;;
+			*)
+				note "no lesson named $arg; the lessons are: $LESSONS"
+				exit 2
+				;;
+			esac
+			;;
+		esac
+	done
+	[ -n "$selected" ] || selected=$LESSONS
+	command -v go >/dev/null 2>&1 || die "go is not installed (this suite needs Go 1.26 or newer)"
+
+	cd "$ROOT"
+	cells_init
+	trap cells_cleanup EXIT
+	trap 'on_signal INT' INT
+	trap 'on_signal TERM' TERM
+
+	for lesson in $selected; do
+		run_lesson "$lesson"
+	done
+
+	banner "Summary"
+	printf '%s' "$SUMMARY"
+	if [ "$FAILED" = 1 ]; then
+		note "some lessons failed (see above)"
+		exit 1
+	fi
+}
+
+main "$@"

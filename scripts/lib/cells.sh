@@ -72,6 +72,9 @@ stop_leftovers() {
 # STOP_TIMEOUT seconds for it to exit; then it kills it. PID must be a child
 # of this shell. Sets EXIT_CODE to the exit status, and KILLED to 1 if the
 # process had to be killed.
+#
+# A program a script starts in the background begins with SIGINT ignored;
+# the servers hear it anyway because they ask for it (Go's signal.Notify).
 stop_process() {
 	local pid=$1 deadline=$((SECONDS + STOP_TIMEOUT))
 	KILLED=0
@@ -274,7 +277,9 @@ stop_server() {
 
 # run_client NAME PKG [ARG...] runs the program PKG in the foreground as
 # NAME, under its cell's heading, showing its output as it comes. It fails if
-# the program does.
+# the program does. In the foreground, a Ctrl-C from the terminal reaches it
+# at once; a signal sent to the script alone is handled when the client has
+# finished, which the clients' own timeouts bound to seconds.
 run_client() {
 	local name=$1 pkg=$2 dir code=0
 	shift 2

@@ -87,7 +87,7 @@ lesson_03_browser() {
 		skip_lesson "03-browser/server does not exist yet"
 		return "$SKIPPED"
 	fi
-	skip_lesson "03-browser is not wired into scripts/run.sh yet (see the HOOK comment there)"
+	skip_lesson "03-browser is not wired into scripts/run.sh yet: see the HOOK comment there"
 	return "$SKIPPED"
 }
 
@@ -113,7 +113,7 @@ lesson_04_scaling() {
 		skip_lesson "04-scaling/server does not exist yet"
 		return "$SKIPPED"
 	fi
-	skip_lesson "04-scaling is not wired into scripts/run.sh yet (see the HOOK comment there)"
+	skip_lesson "04-scaling is not wired into scripts/run.sh yet: see the HOOK comment there"
 	return "$SKIPPED"
 }
 
@@ -124,13 +124,17 @@ usage() {
 	awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"
 }
 
-# on_signal NAME: Ctrl-C or kill. Stop what we started and exit as the
-# signal would (128 + its number).
+# on_signal NAME: Ctrl-C, kill, or the terminal closing. Stop what we
+# started and exit as the signal would (128 + its number).
 on_signal() {
 	note "interrupted ($1): stopping the programs this script started"
 	cells_cleanup
 	trap - EXIT
-	case $1 in INT) exit 130 ;; *) exit 143 ;; esac
+	case $1 in
+	HUP) exit 129 ;;
+	INT) exit 130 ;;
+	*) exit 143 ;;
+	esac
 }
 
 SUMMARY=""
@@ -146,7 +150,7 @@ run_lesson() {
 	start=$(now)
 	# Lesson functions run with set -e suspended (bash suspends it inside
 	# `||`), which is why every step in them ends in `|| return` or `|| ok=1`.
-	"lesson_$(printf '%s' "$lesson" | tr - _)" || status=$?
+	"lesson_${lesson//-/_}" || status=$?
 	stop_leftovers
 	case $status in
 	0) result=passed ;;
@@ -157,7 +161,7 @@ run_lesson() {
 		;;
 	esac
 	SUMMARY="$SUMMARY$(printf '  %-12s %-8s %6s' "$lesson" "$result" "$(since "$start")")"
-	if [ -n "$LESSON_NOTE" ]; then SUMMARY="$SUMMARY  ($LESSON_NOTE)"; fi
+	if [ -n "$LESSON_NOTE" ]; then SUMMARY="$SUMMARY  $LESSON_NOTE"; fi
 	SUMMARY="$SUMMARY"$'\n'
 }
 
@@ -195,12 +199,13 @@ main() {
 	trap cells_cleanup EXIT
 	trap 'on_signal INT' INT
 	trap 'on_signal TERM' TERM
+	trap 'on_signal HUP' HUP # the terminal was closed
 
 	for lesson in $selected; do
 		run_lesson "$lesson"
 	done
 
-	banner "Summary"
+	banner "run.sh summary"
 	printf '%s' "$SUMMARY"
 	if [ "$FAILED" = 1 ]; then
 		note "some lessons failed (see above)"

@@ -242,7 +242,7 @@ $arg|"*) wanted="$wanted$arg " ;;
 $STAGES
 EOF
 
-	banner "Summary"
+	banner "test.sh summary"
 	printf '%s' "$summary"
 	if [ -n "$failed" ]; then
 		printf 'test.sh: FAILED:%s (%s)\n' "$failed" "$(since "$all_start")"

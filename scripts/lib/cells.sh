@@ -106,7 +106,7 @@ cell_dir() {
 cell_heading() {
 	local pkg=$1
 	shift
-	printf '\n--- %s ---\n$ %s\n' "$pkg" "$(reader_command "$pkg" "$@")"
+	printf '\n[cell] %s\n$ %s\n' "$pkg" "$(reader_command "$pkg" "$@")"
 }
 
 # reader_command PKG [ARG...] prints "go run ./PKG ARG...".
@@ -259,7 +259,7 @@ stop_server() {
 		stop_process "$(cat "$pidfile")" || true
 		rm -f "$pidfile"
 	fi
-	printf '\n--- %s, stopped with Ctrl-C ---\n$ %s\n' "$pkg" "$(cat "$dir/cmd")"
+	printf '\n[cell] %s, what it printed until Ctrl-C\n$ %s\n' "$pkg" "$(cat "$dir/cmd")"
 	cat "$dir/out"
 	if [ -s "$dir/err" ]; then
 		printf '(on stderr:)\n'
@@ -309,16 +309,16 @@ check_transcript() {
 	local dir golden=$2
 	dir=$(cell_dir "$1")
 	if [ ! -f "$ROOT/$golden" ]; then
-		printf 'MISSING  %s: no golden transcript to compare %s with\n' "$golden" "$(cat "$dir/pkg")"
+		printf '  [MISSING] %s: no golden transcript to compare %s with\n' "$golden" "$(cat "$dir/pkg")"
 		return 1
 	fi
 	normalise_transcript <"$ROOT/$golden" >"$dir/expected"
 	normalise_transcript <"$dir/out" >"$dir/actual"
 	if cmp -s "$dir/expected" "$dir/actual"; then
-		printf 'ok       %s printed %s\n' "$(cat "$dir/pkg")" "$golden"
+		printf '  [same]    %s printed %s\n' "$(cat "$dir/pkg")" "$golden"
 		return 0
 	fi
-	printf 'DIFFERS  %s did not print %s (- expected, + printed):\n' "$(cat "$dir/pkg")" "$golden"
+	printf '  [DIFFERS] %s did not print %s (- expected, + printed):\n' "$(cat "$dir/pkg")" "$golden"
 	diff -u "$dir/expected" "$dir/actual" | sed -e '1,2d' || true
 	return 1
 }

@@ -1,0 +1,271 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// broadcastConfig describes a broadcast run: receivers listen, senders each
+// send messages broadcasts, with at most window of them in flight.
+type broadcastConfig struct {
+	url                string
+	receivers, senders int
+	messages, window   int
+	dialers            int
+	server             *server // nil when no -pid was given
+	progress           time.Duration
+	stderr             io.Writer
+}
+
+// broadcastResult is what a broadcast run measured.
+type broadcastResult struct {
+	Mode       string  `json:"mode"`
+	Receivers  int     `json:"receivers"`
+	Senders    int     `json:"senders"`
+	Messages   int     `json:"messages_per_sender"`
+	Window     int     `json:"window"`
+	Clients    int     `json:"clients"`
+	Failed     int     `json:"connections_failed"`
+	Dropped    int64   `json:"connections_dropped"`
+	Sent       int64   `json:"broadcasts_sent"`
+	Expected   int64   `json:"deliveries_expected"`
+	Delivered  int64   `json:"deliveries"`
+	Lost       int64   `json:"lost"`
+	Duplicates int64   `json:"duplicates"`
+	Misordered int     `json:"out_of_order"`
+	Unexpected int     `json:"unexpected"`
+	Seconds    float64 `json:"seconds"`
+	PerSecond  float64 `json:"deliveries_per_second"`
+	P50ms      float64 `json:"latency_p50_ms"`
+	P99ms      float64 `json:"latency_p99_ms"`
+	MaxMs      float64 `json:"latency_max_ms"`
+
+	// Filled in only when the server's pid is known.
+	ServerCPUSeconds float64 `json:"server_cpu_seconds,omitempty"`
+	CPUPerDeliveryUs float64 `json:"server_cpu_us_per_delivery,omitempty"`
+	PeakRSSKB        int64   `json:"server_peak_rss_kb,omitempty"`
+
+	Stopped string   `json:"stopped,omitempty"` // why the run ended early
+	Notes   []string `json:"notes,omitempty"`
+}
+
+const (
+	// stallTimeout ends a run in which nothing has been delivered for this
+	// long: something was lost or the server is stuck, and waiting longer
+	// will not finish the run.
+	stallTimeout = 10 * time.Second
+
+	// noticeTimeout bounds the wait for the server to tell everyone about
+	// everyone else (n·(n-1)/2 notices for n connections).
+	noticeTimeout = 2 * time.Minute
+
+	// latencyPrealloc caps how many latency samples a receiver reserves room
+	// for up front; a longer run grows the slice as it goes.
+	latencyPrealloc = 1 << 16
+)
+
+var errStalled = errors.New("stalled: nothing delivered for " + stallTimeout.String())
+
+// runBroadcast connects everyone, lets the join notices die down, then has
+// the senders broadcast and measures until every broadcast has reached
+// every other client, or the run stalls, or ctx ends.
+func runBroadcast(ctx context.Context, cfg broadcastConfig) (*broadcastResult, error) {
+	res := &broadcastResult{
+		Mode: "broadcast", Receivers: cfg.receivers, Senders: cfg.senders,
+		Messages: cfg.messages, Window: cfg.window, Clients: cfg.receivers + cfg.senders,
+	}
+	if err := raiseFileLimit(uint64(res.Clients) + spareFiles); err != nil {
+		return nil, err
+	}
+	t := newTally(cfg.senders, cfg.messages, cfg.window)
+	var c crowd
+	defer c.close(t)
+	if err := connectAll(ctx, &c, cfg.url, res.Clients, cfg.dialers, t, min(cfg.senders*cfg.messages, latencyPrealloc), cfg.progress, cfg.stderr); err != nil {
+		return nil, err
+	}
+	res.Failed = c.failed
+	if len(c.members) < cfg.senders+1 {
+		return nil, fmt.Errorf("only %d of %d connections opened: %w", len(c.members), res.Clients, c.err)
+	}
+	if c.failed > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("%d connections failed (%v); running with %d", c.failed, c.err, len(c.members)))
+	}
+	t.perBroadcast.Store(int32(len(c.members) - 1))
+
+	var cpuBefore time.Duration
+	if cfg.server != nil {
+		var err error
+		if cpuBefore, err = cfg.server.cpu(); err != nil {
+			return nil, err
+		}
+	}
+	begin := time.Now()
+	stopReason := sendAll(ctx, c.members[:cfg.senders], t, cfg, begin)
+	res.Seconds = time.Since(begin).Seconds()
+	if stopReason != nil {
+		res.Stopped = stopReason.Error()
+	}
+	if cfg.server != nil {
+		cpuAfter, err := cfg.server.cpu()
+		if err != nil {
+			return nil, err
+		}
+		res.ServerCPUSeconds = (cpuAfter - cpuBefore).Seconds()
+		if res.PeakRSSKB, err = cfg.server.memory("VmHWM"); err != nil {
+			return nil, err
+		}
+		if cfg.server.note != "" {
+			res.Notes = append(res.Notes, cfg.server.note)
+		}
+	}
+
+	c.close(t)
+	res.Dropped = t.dropped.Load()
+	res.Sent = t.sent.Load()
+	res.Expected = res.Sent * int64(t.perBroadcast.Load())
+	res.Delivered = t.deliveries.Load()
+	res.Lost = max(0, res.Expected-res.Delivered)
+	res.Duplicates = t.duplicates.Load()
+	parts := make([]latencies, 0, len(c.members))
+	for _, m := range c.members {
+		parts = append(parts, m.lat)
+		res.Misordered += m.misordered
+		res.Unexpected += m.other
+	}
+	lat := summarize(parts...)
+	res.P50ms, res.P99ms, res.MaxMs = ms(lat.p50), ms(lat.p99), ms(lat.max)
+	if res.Seconds > 0 {
+		res.PerSecond = float64(res.Delivered) / res.Seconds
+	}
+	if res.Delivered > 0 && cfg.server != nil {
+		res.CPUPerDeliveryUs = res.ServerCPUSeconds * 1e6 / float64(res.Delivered)
+	}
+	for _, why := range c.dropped(3) {
+		res.Notes = append(res.Notes, "dropped: "+why)
+	}
+	return res, nil
+}
+
+// spareFiles is room for the files a process has open besides its
+// connections (standard streams, the runtime's own).
+const spareFiles = 64
+
+// connectAll opens n connections, then waits until the server has told each
+// of them about every later one, so that the broadcasts measured next do not
+// queue behind join notices.
+func connectAll(ctx context.Context, c *crowd, url string, n, dialers int, t *tally, expected int, every time.Duration, stderr io.Writer) error {
+	want := int64(n) * int64(n-1) / 2
+	stop := showProgress(stderr, every, func() string {
+		return fmt.Sprintf("loadgen: connecting: %d of %d open, %d of %d join notices", c.opened.Load(), n, t.notices.Load(), want)
+	})
+	defer stop()
+	c.connect(ctx, url, n, dialers, t, expected)
+	if len(c.members) < n {
+		// Some joins are missing; so are their notices. Count what can come.
+		m := int64(len(c.members))
+		want = m * (m - 1) / 2
+	}
+	if !waitUntil(ctx, time.Now().Add(noticeTimeout), func() bool { return t.notices.Load() >= want }) {
+		if err := context.Cause(ctx); err != nil {
+			return fmt.Errorf("waiting for join notices: %w", err)
+		}
+		return fmt.Errorf("only %d of %d join notices arrived within %v", t.notices.Load(), want, noticeTimeout)
+	}
+	return nil
+}
+
+// sendAll runs every sender until it has sent all its broadcasts and seen
+// them complete. It returns why it stopped early, or nil.
+func sendAll(ctx context.Context, senders []*member, t *tally, cfg broadcastConfig, begin time.Time) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	total := int64(len(senders)) * int64(cfg.messages) * int64(t.perBroadcast.Load())
+	stop := showProgress(cfg.stderr, cfg.progress, func() string {
+		d := t.deliveries.Load()
+		return fmt.Sprintf("loadgen: broadcasting: %d of %d deliveries (%.0f%%), %.0f/s", d, total, 100*float64(d)/float64(total), float64(d)/time.Since(begin).Seconds())
+	})
+	defer stop()
+	go watchStall(ctx, t, cancel)
+
+	var wg sync.WaitGroup
+	errs := make([]error, len(senders))
+	for s, m := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[s] = send(ctx, m, s, t, cfg.messages, cfg.window)
+			if errs[s] != nil {
+				cancel(errs[s])
+			}
+		}()
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return errors.Join(errs...)
+}
+
+// send is one sender's closed loop: it never has more than window broadcasts
+// that have not reached everyone yet.
+func send(ctx context.Context, m *member, s int, t *tally, messages, window int) error {
+	var buf []byte
+	inFlight := 0
+	wait := func() error {
+		select {
+		case <-t.complete[s]:
+			inFlight--
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+	for seq := range messages {
+		if inFlight == window {
+			if err := wait(); err != nil {
+				return err
+			}
+		}
+		buf = appendBroadcast(buf[:0], stamp{sender: s, seq: seq, sent: t.since()})
+		if err := m.conn.WriteMessage(websocket.TextMessage, buf); err != nil {
+			return fmt.Errorf("sender %d: %w", s+1, err)
+		}
+		t.sent.Add(1)
+		inFlight++
+	}
+	for inFlight > 0 {
+		if err := wait(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// watchStall cancels the run when deliveries stop coming in.
+func watchStall(ctx context.Context, t *tally, cancel context.CancelCauseFunc) {
+	tick := time.NewTicker(stallTimeout / 10)
+	defer tick.Stop()
+	last, since := t.deliveries.Load(), time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if d := t.deliveries.Load(); d != last {
+			last, since = d, time.Now()
+		} else if time.Since(since) >= stallTimeout {
+			cancel(errStalled)
+			return
+		}
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -133,12 +133,13 @@ module_dirs() {
 # module is checked even after one fails; then the stage fails, and
 # STAGE_DETAIL names the modules that failed.
 each_module() {
-	local title=$1 dir failed="" count=0
+	local title=$1 dir failed="" count=0 empty=0
 	shift
 	while IFS= read -r dir <&3; do
 		printf '\n$ (cd %s && %s)\n' "$dir" "$title"
 		if [ -z "$(cd "$ROOT/$dir" && go list ./... 2>/dev/null)" ]; then
 			printf '(no Go packages yet: skipped)\n'
+			empty=$((empty + 1))
 			continue
 		fi
 		count=$((count + 1))
@@ -151,6 +152,7 @@ each_module() {
 		return 1
 	fi
 	STAGE_DETAIL="$count modules"
+	if [ "$empty" != 0 ]; then STAGE_DETAIL="$STAGE_DETAIL; $empty without packages yet"; fi
 }
 
 APT_UPDATED=0
@@ -168,12 +170,25 @@ apt_install() {
 		return 1
 	fi
 	if [ "$APT_UPDATED" = 0 ]; then
-		printf '$ apt-get update\n'
-		apt-get update -qq </dev/null || return 1
+		quietly apt-get update || return 1
 		APT_UPDATED=1
 	fi
-	printf '$ apt-get install -y %s\n' "$*"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" </dev/null
+	quietly env DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"
+}
+
+# quietly COMMAND... shows the command, and its output only if it fails
+# (apt-get's progress lines would bury the checks' own output).
+quietly() {
+	local log status=0
+	printf '$ %s\n' "$*"
+	log=$(mktemp "${TMPDIR:-/tmp}/test-sh.XXXXXX")
+	"$@" >"$log" 2>&1 </dev/null || status=$?
+	if [ "$status" != 0 ]; then
+		cat "$log" >&2
+		note "$1 failed (status $status)"
+	fi
+	rm -f "$log"
+	return "$status"
 }
 
 # --- main --------------------------------------------------------------------

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"example.com/wstutorial/03-browser/headless"
+	"example.com/wstutorial/progtest"
+)
+
+// serverTimeout bounds waiting for the server's log lines and its exit.
+const serverTimeout = 20 * time.Second
+
+// TestTwoPagesInABrowser is the lesson as a reader tries it: the page open
+// in two tabs of a real browser, talking through the room. Then one tab is
+// closed, and the server restarts under the other.
+func TestTwoPagesInABrowser(t *testing.T) {
+	browserPath := headless.Require(t)
+	bin := progtest.Build(t, "../server")
+	srv := progtest.Start(t, bin, "-addr", "127.0.0.1:0")
+	addr := srv.Addr()
+	url := "http://" + addr + "/"
+
+	b, err := headless.Start(browserPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+
+	// Page 1 joins first, so it is client 1; page 2 is client 2.
+	one := openTab(t, b, "page 1", url)
+	one.waitStatus("open", "Connected")
+	srv.WaitFor(`^Client 1 connected$`, serverTimeout)
+	two := openTab(t, b, "page 2", url)
+	two.waitStatus("open", "Connected")
+	one.waitEntry("client:connected", "Client 2 connected")
+
+	// Page 2 says Hello (pressing Enter); page 1 hears it.
+	two.send("Hello")
+	two.waitEntry("mine", "Hello")
+	one.waitEntry("broadcast", "Hello")
+	srv.WaitFor(`^Client 2 broadcast: Hello$`, serverTimeout)
+
+	// Page 1 answers (clicking Send); page 2 hears it.
+	const reply = "Hi! Both tabs are in the same room."
+	one.sendWithButton(reply)
+	two.waitEntry("broadcast", reply)
+	one.waitEntry("mine", reply)
+
+	// A Go program joins the same room, says something and leaves: the
+	// browser and the Go client speak the same protocol.
+	gopher := dialGo(t, addr)
+	one.waitEntry("client:connected", "Client 3 connected")
+	two.waitEntry("client:connected", "Client 3 connected")
+	const fromGo = "Hello from a Go program, too."
+	gopher.broadcast(fromGo)
+	one.waitEntry("broadcast", fromGo)
+	two.waitEntry("broadcast", fromGo)
+	gopher.leave()
+	one.waitEntry("client:disconnected", "Client 3 disconnected")
+	two.waitEntry("client:disconnected", "Client 3 disconnected")
+	saveScreenshot(t, b, "03-browser-two-pages.png", one, two)
+
+	// Text from other people is shown as text, never run as HTML.
+	const markup = `<img src=x onerror="document.title='hacked'"><b>not bold</b>`
+	two.send(markup)
+	one.waitEntry("broadcast", markup)
+
+	// Closing page 1 is a disconnect the room tells page 2 about.
+	one.Close()
+	two.waitEntry("client:disconnected", "Client 1 disconnected")
+
+	// The server stops (Ctrl-C): page 2 notices and counts down to its
+	// next attempt, again and again while the server is away.
+	srv.Signal(os.Interrupt)
+	if code := srv.Wait(serverTimeout); code != 0 {
+		t.Fatalf("server exited with %d after Ctrl-C, want 0", code)
+	}
+	two.waitEntry("notice", "Connection lost (server shutting down, code 1001)")
+	two.waitStatus("waiting", "Reconnecting in")
+
+	// A new server on the same address: page 2 comes back by itself.
+	srv = progtest.Start(t, bin, "-addr", addr)
+	srv.Addr()
+	two.waitEntry("notice", "Reconnected to the room.")
+	two.waitStatus("open", "Connected")
+	srv.WaitFor(`^Client 1 connected$`, serverTimeout)
+	saveScreenshot(t, b, "03-browser-reconnected.png", two)
+}
+
+// tab is a page in the browser test: every wait fails the test, naming the
+// page, when it does not happen in time.
+type tab struct {
+	*headless.Page
+	t    *testing.T
+	name string
+}
+
+func openTab(t *testing.T, b *headless.Browser, name, url string) tab {
+	t.Helper()
+	p, err := b.Open(url)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	t.Cleanup(p.Close)
+	return tab{Page: p, t: t, name: name}
+}
+
+func (tb tab) check(err error) {
+	tb.t.Helper()
+	if err != nil {
+		tb.t.Fatalf("%s: %v", tb.name, err)
+	}
+}
+
+func (tb tab) waitStatus(state, text string) { tb.t.Helper(); tb.check(tb.WaitStatus(state, text)) }
+func (tb tab) waitEntry(typ, text string)    { tb.t.Helper(); tb.check(tb.WaitEntry(typ, text)) }
+func (tb tab) send(text string)              { tb.t.Helper(); tb.check(tb.Send(text)) }
+func (tb tab) sendWithButton(text string)    { tb.t.Helper(); tb.check(tb.SendWithButton(text)) }
+
+func (tb tab) screenshot() []byte {
+	tb.t.Helper()
+	shot, err := tb.Screenshot()
+	tb.check(err)
+	return shot
+}

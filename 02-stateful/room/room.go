@@ -32,6 +32,11 @@ type Room struct {
 
 	running sync.WaitGroup // one per client goroutine, for Close
 
+	// joining lets one Join run at a time, as Node runs one connection
+	// handler at a time: ids then follow the order clients join in, and
+	// each client hears of exactly those who join after it.
+	joining sync.Mutex
+
 	// newID and publish are the two seams lesson 4 replaces to spread one
 	// room over several processes.
 	newID   func() (int, error)
@@ -77,6 +82,8 @@ func (r *Room) nextLocalID() (int, error) {
 // starts the goroutines that serve it. It returns as soon as they are running:
 // the caller (an HTTP handler) does not have to stay around.
 func (r *Room) Join(conn *websocket.Conn) (*Client, error) {
+	r.joining.Lock()
+	defer r.joining.Unlock()
 	id, err := r.newID()
 	if err != nil {
 		return nil, err

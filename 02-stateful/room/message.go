@@ -41,6 +41,9 @@ func ParseBroadcast(data []byte) (Message, error) {
 	if err := json.Unmarshal(data, &in); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
+			if typeErr.Field == "" { // the whole message is wrong: [...], "...", 42
+				return Message{}, fmt.Errorf("the message is a JSON %s, not an object", typeErr.Value)
+			}
 			return Message{}, fmt.Errorf("field %q must be a string", typeErr.Field)
 		}
 		return Message{}, fmt.Errorf("invalid JSON: %w", err)

@@ -1,0 +1,56 @@
+package cluster
+
+import (
+	"io"
+	"log"
+	"net"
+	"testing"
+
+	"github.com/nats-io/nats.go"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// startNATS starts an embedded NATS server on a free port for one test.
+func startNATS(t *testing.T) *Embedded {
+	t.Helper()
+	return startNATSAt(t, 0)
+}
+
+// startNATSAt starts one on a given port, for a test that restarts it there.
+func startNATSAt(t *testing.T, port int) *Embedded {
+	t.Helper()
+	e, err := StartEmbedded("127.0.0.1", port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	return e
+}
+
+// dialTest connects the way instances do.
+func dialTest(t *testing.T, url string) *nats.Conn {
+	t.Helper()
+	nc, err := connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
+}
+
+// freePort returns a port nothing listens on at the moment.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func discard() *log.Logger { return log.New(io.Discard, "", 0) }

@@ -60,6 +60,11 @@ func Start(t testing.TB, bin string, args ...string) *Proc {
 		stderr: newLines(),
 		done:   make(chan struct{}),
 	}
+	// A program built with -race sleeps a second before exiting, in case
+	// goroutines still running race then. Ours stop their goroutines before
+	// they exit, so the second is only lost time, several times per test.
+	// The caller's own GORACE options come last and win.
+	p.cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0 "+os.Getenv("GORACE"))
 	outPipe, err := p.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,87 @@
+package room
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/websocket"
+)
+
+// Whatever a client sends, the room logs what was wrong and carries on: the
+// sender stays connected and can still broadcast, and nobody else hears
+// about the bad message.
+func TestBadInputIsIgnored(t *testing.T) {
+	tests := []struct {
+		name string
+		kind int // websocket.TextMessage or BinaryMessage
+		data string
+		log  string // part of the line the room logs
+	}{
+		{"invalid JSON", websocket.TextMessage, `{"type":"broadcast",`, "invalid JSON"},
+		{"plain text", websocket.TextMessage, `Hello`, "invalid JSON"},
+		{"not an object", websocket.TextMessage, `["broadcast","hi"]`, "not an object"},
+		{"number payload", websocket.TextMessage, `{"type":"broadcast","payload":42}`, `field "payload" must be a string`},
+		{"object payload", websocket.TextMessage, `{"type":"broadcast","payload":{"text":"hi"}}`, `field "payload" must be a string`},
+		{"null payload", websocket.TextMessage, `{"type":"broadcast","payload":null}`, "missing payload"},
+		{"missing payload", websocket.TextMessage, `{"type":"broadcast"}`, "missing payload"},
+		{"unknown type", websocket.TextMessage, `{"type":"shout","payload":"hi"}`, `unknown message type "shout"`},
+		{"missing type", websocket.TextMessage, `{"payload":"hi"}`, `unknown message type ""`},
+		{"number type", websocket.TextMessage, `{"type":1,"payload":"hi"}`, `field "type" must be a string`},
+		{"binary frame", websocket.BinaryMessage, `{"type":"broadcast","payload":"hi"}`, "sent a binary message"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := newTestRoom(t)
+			sender, other := tr.connect(t), tr.connect(t)
+			sender.expect(Connected(other.id))
+
+			sender.sendRaw(tt.kind, []byte(tt.data))
+			line := tr.log.waitFor(t, fmt.Sprintf("Client %d sent", sender.id))
+			if !strings.Contains(line, tt.log) || !strings.HasSuffix(line, "ignored") {
+				t.Errorf("the room logged %q, want a line with %q that ends in ignored", line, tt.log)
+			}
+
+			// The next thing the other client hears is the sender's next
+			// message, not the bad one.
+			sender.send("still here")
+			other.expect(broadcastOf("still here"))
+		})
+	}
+}
+
+// A message may be as large as maxMessageSize and no larger. A client that
+// sends a larger one is disconnected with 1009 (message too big); the others
+// hear that it left and carry on.
+func TestMessageSizeLimit(t *testing.T) {
+	tr := newTestRoom(t)
+	sender, other := tr.connect(t), tr.connect(t)
+	sender.expect(Connected(other.id))
+
+	largest, data := broadcastOfSize(maxMessageSize)
+	sender.sendRaw(websocket.TextMessage, data)
+	other.expect(largest)
+
+	_, data = broadcastOfSize(maxMessageSize + 1)
+	sender.sendRaw(websocket.TextMessage, data)
+	if code := sender.closeCode(); code != websocket.CloseMessageTooBig {
+		t.Errorf("the sender of an oversized message got close code %d, want %d", code, websocket.CloseMessageTooBig)
+	}
+	other.expect(Disconnected(sender.id))
+	tr.log.waitFor(t, fmt.Sprintf("Client %d disconnected (message over the size limit", sender.id))
+
+	newcomer := tr.connect(t)
+	other.expect(Connected(newcomer.id))
+	newcomer.send("the room is fine")
+	other.expect(broadcastOf("the room is fine"))
+}
+
+// broadcastOfSize returns a broadcast message that is exactly size bytes
+// of JSON, and that JSON.
+func broadcastOfSize(size int) (Message, []byte) {
+	empty, _ := json.Marshal(broadcastOf(""))
+	m := broadcastOf(strings.Repeat("x", size-len(empty)))
+	data, _ := json.Marshal(m)
+	return m, data
+}

@@ -1,0 +1,67 @@
+package room
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestParseBroadcast(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Message
+		wantErr string // part of the error; "" when in is valid
+	}{
+		{`{"type":"broadcast","payload":"Hello"}`, broadcastOf("Hello"), ""},
+		{`{"payload":"Hello","type":"broadcast"}`, broadcastOf("Hello"), ""},
+		{`{"type":"broadcast","payload":""}`, broadcastOf(""), ""},
+		{`{"type":"broadcast","payload":"h\u00e9 \"quoted\" 👋"}`, broadcastOf(`hé "quoted" 👋`), ""},
+		{` {"type":"broadcast","payload":"spaces around"} `, broadcastOf("spaces around"), ""},
+		{`{"type":"broadcast","payload":"x","extra":1}`, broadcastOf("x"), ""}, // unknown fields are ignored
+		{`{"type":"broadcast","payload":42}`, Message{}, `field "payload" must be a string`},
+		{`{"type":"broadcast","payload":["a"]}`, Message{}, `field "payload" must be a string`},
+		{`{"type":true,"payload":"x"}`, Message{}, `field "type" must be a string`},
+		{`{"type":"broadcast","payload":null}`, Message{}, "missing payload"},
+		{`{"type":"broadcast"}`, Message{}, "missing payload"},
+		{`{"type":"client:connected","payload":"Client 9 connected"}`, Message{}, `unknown message type "client:connected"`},
+		{`{"type":"Broadcast","payload":"x"}`, Message{}, `unknown message type "Broadcast"`},
+		{`{"payload":"x"}`, Message{}, `unknown message type ""`},
+		{`{}`, Message{}, `unknown message type ""`},
+		{`["broadcast","x"]`, Message{}, "the message is a JSON array, not an object"},
+		{`"broadcast"`, Message{}, "the message is a JSON string, not an object"},
+		{`42`, Message{}, "the message is a JSON number, not an object"},
+		{`null`, Message{}, `unknown message type ""`},
+		{``, Message{}, "invalid JSON"},
+		{`{"type":"broadcast","payload":"x"`, Message{}, "invalid JSON"},
+		{`{"type":"broadcast","payload":"x"}{}`, Message{}, "invalid JSON"},
+	}
+	for _, tt := range tests {
+		got, err := ParseBroadcast([]byte(tt.in))
+		switch {
+		case tt.wantErr == "" && err != nil:
+			t.Errorf("ParseBroadcast(%s): %v", tt.in, err)
+		case tt.wantErr == "" && got != tt.want:
+			t.Errorf("ParseBroadcast(%s) = %+v, want %+v", tt.in, got, tt.want)
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("ParseBroadcast(%s): error %v, want one containing %q", tt.in, err, tt.wantErr)
+		}
+	}
+}
+
+// The notices the room sends are exactly the notebook's JSON.
+func TestNoticesOnTheWire(t *testing.T) {
+	tests := []struct {
+		m    Message
+		want string
+	}{
+		{Connected(2), `{"type":"client:connected","payload":"Client 2 connected"}`},
+		{Disconnected(1), `{"type":"client:disconnected","payload":"Client 1 disconnected"}`},
+		{broadcastOf("Hello"), `{"type":"broadcast","payload":"Hello"}`},
+	}
+	for _, tt := range tests {
+		got, err := json.Marshal(tt.m)
+		if err != nil || string(got) != tt.want {
+			t.Errorf("json.Marshal(%+v) = %s, %v; want %s", tt.m, got, err, tt.want)
+		}
+	}
+}

@@ -1,0 +1,67 @@
+package room
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/gorilla/websocket"
+	"go.uber.org/goleak"
+)
+
+// Close says goodbye to every client with 1001 (going away), waits for their
+// goroutines, and turns newcomers away with 1013 (try again later).
+func TestCloseSaysGoingAway(t *testing.T) {
+	tr := newTestRoom(t)
+	clients := []*testClient{tr.connect(t), tr.connect(t), tr.connect(t)}
+
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	tr.Close(ctx)
+	if ctx.Err() != nil {
+		t.Fatalf("Close took longer than %s", waitLimit)
+	}
+	for _, c := range clients {
+		if code := c.closeCode(); code != websocket.CloseGoingAway {
+			t.Errorf("client %d got close code %d, want %d", c.id, code, websocket.CloseGoingAway)
+		}
+	}
+	if n := tr.Len(); n != 0 {
+		t.Errorf("Len() = %d after Close, want 0", n)
+	}
+
+	late := tr.connect(t)
+	if late.id != 0 {
+		t.Errorf("a client joined a closed room with id %d", late.id)
+	}
+	if code := late.closeCode(); code != websocket.CloseTryAgainLater {
+		t.Errorf("a client connecting after Close got close code %d, want %d", code, websocket.CloseTryAgainLater)
+	}
+}
+
+// Once its clients are gone, however they went, the room has no goroutine
+// left running.
+func TestNoGoroutinesLeftBehind(t *testing.T) {
+	tr := newTestRoom(t)
+	before := goleak.IgnoreCurrent() // the HTTP server's own goroutines
+
+	polite, crashed, oversized := tr.connect(t), tr.connect(t), tr.connect(t)
+	stuck, stuckID, err := tr.dial(nil) // never reads; never says goodbye
+	if err != nil {
+		t.Fatal(err)
+	}
+	polite.send("Hello")
+	crashed.until(broadcastOf("Hello"))
+
+	polite.close()
+	crashed.drop()
+	_, data := broadcastOfSize(maxMessageSize + 1)
+	oversized.sendRaw(websocket.TextMessage, data)
+	oversized.closeCode()
+	stuck.Close()
+	for _, id := range []int{polite.id, crashed.id, oversized.id, stuckID} {
+		tr.log.waitFor(t, fmt.Sprintf("Client %d disconnected", id))
+	}
+
+	goleak.VerifyNone(t, before)
+}

@@ -1,0 +1,102 @@
+package room
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// A client that never reads must not hold up anyone else, and must be
+// dropped: when its queue overflows, or when a write to it stalls past the
+// write deadline, whichever comes first.
+//
+// Before the queue can overflow, the writer has to be stuck, and before that
+// the kernel's socket buffers fill up: several megabytes on loopback. So the
+// test sends large messages, never more than window ahead of what the reading
+// client has received (which also shows that the stuck client holds nobody
+// up), until the room gives up on the non-reader.
+func TestClientThatNeverReads(t *testing.T) {
+	const (
+		// window is how far the sender may run ahead of the reader: enough
+		// to keep the room busy, far below a send queue.
+		window = 16
+		// maxRounds bounds the test: a send queue of messages plus a few MB
+		// of socket buffers take a few hundred of these; far more means
+		// the room never drops the non-reader.
+		maxRounds = 2000
+	)
+	tr := newTestRoom(t)
+	sender, reader := tr.connect(t), tr.connect(t)
+	stuck, stuckID, err := tr.dial(nil) // nobody ever reads from stuck
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stuck.Close()
+	sender.expect(Connected(reader.id), Connected(stuckID))
+	reader.expect(Connected(stuckID))
+
+	big := strings.Repeat("x", maxMessageSize-100)
+	payload := func(round int) string { return fmt.Sprint(round, " ", big) }
+	heardLeave := false // whether the reader has been told the non-reader left
+	receive := func(round int) {
+		t.Helper()
+		for m := reader.next(); m.Payload != payload(round); m = reader.next() {
+			if m != Disconnected(stuckID) || heardLeave {
+				t.Fatalf("the reader received %.40q, want message %d", m.Payload, round)
+			}
+			heardLeave = true
+		}
+	}
+	dropped := func() bool {
+		_, tooSlow := tr.log.find(fmt.Sprintf("Client %d is too slow", stuckID))
+		_, gone := tr.log.find(fmt.Sprintf("Client %d disconnected", stuckID))
+		return tooSlow || gone
+	}
+
+	sent := 0
+	for ; !dropped(); sent++ {
+		if sent == maxRounds {
+			t.Fatalf("the non-reader was not dropped after %d messages of %d bytes", sent, len(big))
+		}
+		sender.send(payload(sent + 1))
+		if sent >= window {
+			receive(sent + 1 - window)
+		}
+	}
+	t.Logf("the non-reader was dropped after %d messages (%d MB)", sent, sent*len(big)>>20)
+	for round := max(sent+1-window, 1); round <= sent; round++ {
+		receive(round)
+	}
+
+	// Everyone else hears that it left, and carries on.
+	sender.expect(Disconnected(stuckID))
+	if !heardLeave {
+		reader.expect(Disconnected(stuckID))
+	}
+	sender.send("still here")
+	reader.expect(broadcastOf("still here"))
+
+	// The room has ended the non-reader's connection: reading it now yields
+	// what was buffered, then the end (a close frame if the writer was
+	// between two messages when it gave up, usually a cut-off stream).
+	_ = stuck.SetReadDeadline(time.Now().Add(waitLimit))
+	for {
+		_, _, err = stuck.ReadMessage()
+		if err != nil {
+			break
+		}
+	}
+	var closeErr *websocket.CloseError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &netErr) && netErr.Timeout():
+		t.Fatalf("the non-reader's connection is still open %s after it was dropped", waitLimit)
+	case errors.As(err, &closeErr) && closeErr.Code != CloseTooSlow && closeErr.Code != websocket.CloseAbnormalClosure:
+		t.Fatalf("the non-reader got close code %d, want %d", closeErr.Code, CloseTooSlow)
+	}
+}

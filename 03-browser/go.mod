@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	example.com/wstutorial/02-stateful v0.0.0
-	example.com/wstutorial/progtest v0.0.0-00010101000000-000000000000
+	example.com/wstutorial/progtest v0.0.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/gorilla/websocket v1.5.3
 )

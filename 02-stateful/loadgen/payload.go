@@ -37,6 +37,11 @@ const (
 	broadcastSuffix = `"}`
 )
 
+// noticePrefix starts both join and leave notices. Connecting n clients
+// brings n·(n-1)/2 of them (everyone hears of everyone who comes later), so
+// they too are recognised without decoding.
+const noticePrefix = `{"type":"client:`
+
 // appendBroadcast appends the client message that sends s to dst.
 func appendBroadcast(dst []byte, s stamp) []byte {
 	dst = append(dst, broadcastPrefix...)
@@ -50,13 +55,16 @@ func appendBroadcast(dst []byte, s stamp) []byte {
 
 // parseMessage tells what a message from the server is. Receivers call it
 // for every delivery, so the common case (a broadcast in the exact shape
-// above) is a prefix check and three integers; anything else goes through
-// encoding/json.
+// above) is a prefix check and three integers, and a notice a prefix check;
+// anything else goes through encoding/json.
 func parseMessage(data []byte) (kind, stamp) {
 	if bytes.HasPrefix(data, []byte(broadcastPrefix)) && bytes.HasSuffix(data, []byte(broadcastSuffix)) {
 		if s, err := parseStamp(data[len(broadcastPrefix) : len(data)-len(broadcastSuffix)]); err == nil {
 			return kindBroadcast, s
 		}
+	}
+	if bytes.HasPrefix(data, []byte(noticePrefix)) {
+		return kindNotice, stamp{}
 	}
 	var m struct {
 		Type    string `json:"type"`

@@ -53,6 +53,11 @@ type Client struct {
 	conn *websocket.Conn
 	send chan *websocket.PreparedMessage // messages waiting for writeLoop
 
+	// batch is conn's network connection when it lets writeLoop send several
+	// messages with one system call (connections from Handler do, see
+	// batch.go); nil otherwise.
+	batch *batchConn
+
 	stopOnce  sync.Once
 	stopped   chan struct{} // closed when the connection must end
 	closeCode int           // the close frame writeLoop sends, if not 0
@@ -60,13 +65,17 @@ type Client struct {
 }
 
 func newClient(r *Room, id int, conn *websocket.Conn) *Client {
-	return &Client{
+	c := &Client{
 		id:      id,
 		room:    r,
 		conn:    conn,
 		send:    make(chan *websocket.PreparedMessage, sendQueue),
 		stopped: make(chan struct{}),
 	}
+	if conn != nil {
+		c.batch, _ = conn.NetConn().(*batchConn)
+	}
+	return c
 }
 
 // ID returns the client's id in the room.
@@ -194,8 +203,7 @@ func (c *Client) writeLoop() {
 				c.sayGoodbye() // stopping wins over sending what is left
 				return
 			}
-			_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.conn.WritePreparedMessage(m); err != nil {
+			if err := c.write(m); err != nil {
 				return
 			}
 		case <-ping.C:
@@ -204,6 +212,27 @@ func (c *Client) writeLoop() {
 			}
 		}
 	}
+}
+
+// write sends m and, with it, the messages already waiting behind it: one
+// system call for all of them when the connection batches (see batch.go).
+// A client that has fallen behind thus catches up cheaply.
+func (c *Client) write(m *websocket.PreparedMessage) error {
+	_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+	if c.batch == nil {
+		return c.conn.WritePreparedMessage(m)
+	}
+	c.batch.gather()
+	err := c.conn.WritePreparedMessage(m)
+	// Only this goroutine takes from c.send, so a queued message is there to
+	// take without waiting.
+	for err == nil && len(c.send) > 0 && !c.batch.full() && !c.isStopped() {
+		err = c.conn.WritePreparedMessage(<-c.send)
+	}
+	if flushErr := c.batch.flush(); err == nil {
+		err = flushErr
+	}
+	return err
 }
 
 func (c *Client) isStopped() bool {

@@ -38,7 +38,9 @@ func NewHandler(r *Room, allowedOrigins ...string) *Handler {
 // serve the client from then on. Returning lets net/http free what it kept
 // for the request, which makes each idle connection several times cheaper.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	conn, err := h.upgrader.Upgrade(w, req, nil)
+	// batchingWriter lets each client's writer send its waiting messages
+	// with one system call (see batch.go).
+	conn, err := h.upgrader.Upgrade(batchingWriter{w}, req, nil)
 	if err != nil {
 		// Upgrade has already answered with an HTTP error (403 for a
 		// foreign origin, 400 for a request that is not a WebSocket one).

@@ -1,10 +1,11 @@
 // A one-shot client on Node's ws library, for checking that the Go server of
 // lesson 1 serves Node clients: connect, say hello, close.
 //
-//   node hello-client.mjs [ws://localhost:5405]
+//   node hello-client.mjs [-url ws://localhost:5405]
 import WebSocket from 'ws';
+import { flag } from './flags.mjs';
 
-const url = process.argv[2] ?? 'ws://localhost:5405';
+const url = flag('url', 'ws://localhost:5405');
 const socket = new WebSocket(url);
 
 socket.on('open', () => {

@@ -1,13 +1,16 @@
 // A logging server on Node's ws library, speaking lesson 1's protocol, for
 // checking that the Go client of lesson 1 talks to Node servers.
 //
-//   node logging-server.mjs [port]
+//   node logging-server.mjs [-addr localhost:5405]
 import { WebSocketServer } from 'ws';
+import { flag, hostAndPort } from './flags.mjs';
 
-const port = Number(process.argv[2] ?? 5405);
-const server = new WebSocketServer({ host: '127.0.0.1', port });
+const server = new WebSocketServer(hostAndPort(flag('addr', 'localhost:5405')));
 
-server.on('listening', () => console.log(`Listening on ws://127.0.0.1:${server.address().port}`));
+server.on('listening', () => {
+  const { address, port } = server.address();
+  console.log(`Listening on ws://${address}:${port}`);
+});
 server.on('error', (err) => {
   console.error(`logging-server: ${err.message}`);
   process.exit(1);

@@ -2,11 +2,12 @@
 // room serves Node clients. Like the Go client it waits for each step's
 // event, not only for time to pass, so its transcript never varies.
 //
-//   node staged-client.mjs [ws://localhost:5406] [step in ms]
+//   node staged-client.mjs [-url ws://localhost:5406] [-step 1.5s]
 import WebSocket from 'ws';
+import { flag, milliseconds } from './flags.mjs';
 
-const url = process.argv[2] ?? 'ws://localhost:5406';
-const step = Number(process.argv[3] ?? 1500);
+const url = flag('url', 'ws://localhost:5406');
+const step = milliseconds(flag('step', '1.5s'));
 const deliveryTimeout = 5000;
 
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -109,15 +109,17 @@ cell_heading() {
 	printf '\n[cell] %s\n$ %s\n' "$pkg" "$(reader_command "$pkg" "$@")"
 }
 
-# reader_command PKG [ARG...] prints "go run ./PKG ARG...".
+# reader_command PKG [ARG...] prints the command a reader would type:
+# "go run ./PKG ARG...", or "node PKG.mjs ARG..." for the Node programs in
+# node/ that scripts/interop.sh runs.
 reader_command() {
 	local pkg=$1
 	shift
-	if [ $# -gt 0 ]; then
-		printf 'go run ./%s %s\n' "$pkg" "$*"
-	else
-		printf 'go run ./%s\n' "$pkg"
-	fi
+	case $pkg in
+	node/*) set -- node "$pkg.mjs" "$@" ;;
+	*) set -- go run "./$pkg" "$@" ;;
+	esac
+	printf '%s\n' "$*"
 }
 
 # skip_lesson REASON explains why the current lesson is skipped; the lesson

@@ -111,7 +111,7 @@ func (tr *testRoom) dial(header http.Header) (conn *websocket.Conn, id int, err 
 		return conn, id, nil
 	case <-ctx.Done():
 		conn.Close()
-		return nil, 0, errors.New("the room did not take the client in")
+		return nil, 0, fmt.Errorf("connected, but the room's handler did not finish within %s", waitLimit)
 	}
 }
 

@@ -17,17 +17,18 @@ import (
 //
 // Before the queue can overflow, the writer has to be stuck, and before that
 // the kernel's socket buffers fill up: several megabytes on loopback. So the
-// test sends large messages, never more than window ahead of what the reading
-// client has received (which also shows that the stuck client holds nobody
-// up), until the room gives up on the non-reader.
+// test sends large messages until the queue starts to grow (the writer is
+// stuck), then small ones to fill the queue. The sender never runs more than
+// window messages ahead of what a reading client has received, which also
+// shows that the stuck client holds nobody up.
 func TestClientThatNeverReads(t *testing.T) {
 	const (
 		// window is how far the sender may run ahead of the reader: enough
 		// to keep the room busy, far below a send queue.
 		window = 16
-		// maxRounds bounds the test: a send queue of messages plus a few MB
-		// of socket buffers take a few hundred of these; far more means
-		// the room never drops the non-reader.
+		// maxRounds bounds the test: socket buffers of a few MB and a send
+		// queue take a few hundred messages; far more means the room never
+		// drops the non-reader.
 		maxRounds = 2000
 	)
 	tr := newTestRoom(t)
@@ -39,9 +40,18 @@ func TestClientThatNeverReads(t *testing.T) {
 	defer stuck.Close()
 	sender.expect(Connected(reader.id), Connected(stuckID))
 	reader.expect(Connected(stuckID))
+	tr.Room.mu.RLock()
+	stuckQueue := tr.clients[stuckID].send
+	tr.Room.mu.RUnlock()
 
 	big := strings.Repeat("x", maxMessageSize-100)
-	payload := func(round int) string { return fmt.Sprint(round, " ", big) }
+	firstSmall := maxRounds + 1 // the first round that sends a small message
+	payload := func(round int) string {
+		if round < firstSmall {
+			return fmt.Sprint(round, " ", big)
+		}
+		return fmt.Sprint(round)
+	}
 	heardLeave := false // whether the reader has been told the non-reader left
 	receive := func(round int) {
 		t.Helper()
@@ -61,14 +71,17 @@ func TestClientThatNeverReads(t *testing.T) {
 	sent := 0
 	for ; !dropped(); sent++ {
 		if sent == maxRounds {
-			t.Fatalf("the non-reader was not dropped after %d messages of %d bytes", sent, len(big))
+			t.Fatalf("the non-reader was not dropped after %d messages", sent)
+		}
+		if firstSmall > maxRounds && len(stuckQueue) > window {
+			firstSmall = sent + 1
 		}
 		sender.send(payload(sent + 1))
 		if sent >= window {
 			receive(sent + 1 - window)
 		}
 	}
-	t.Logf("the non-reader was dropped after %d messages (%d MB)", sent, sent*len(big)>>20)
+	t.Logf("the non-reader was dropped after %d messages, %d MB", sent, (firstSmall-1)*len(big)>>20)
 	for round := max(sent+1-window, 1); round <= sent; round++ {
 		receive(round)
 	}

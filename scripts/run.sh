@@ -16,7 +16,7 @@
 #
 # Each server listens on the lesson's usual port. When that port is taken,
 # choose another with the lesson's variable: PORT_01 (01-simple, 5405),
-# PORT_02 (02-stateful, 5406); 0 picks a free port.
+# PORT_02 (02-stateful, 5406), PORT_03 (03-browser, 5407); 0 picks a free port.
 #
 # Exit status: 0 when every lesson that ran passed (lessons whose programs do
 # not exist yet are skipped), 1 otherwise, 2 for a usage error.
@@ -68,27 +68,26 @@ lesson_02_stateful() {
 }
 
 # --- 03-browser: the room on a web page --------------------------------------
-# HOOK for the lesson's author. The page server (03-browser/server, port
-# 5407, prints "Listening on http://HOST:PORT") and, later, a headless program
-# that drives the page. Once they exist, replace the skip with cells like
-# lesson 2's, e.g.:
-#
-#	prepare 03-browser server DRIVER || return $?
-#	start_server server 03-browser/server PORT_03 5407 || return 1
-#	set --
-#	if server_moved server; then set -- -url "$(server_url server)"; fi
-#	run_client driver 03-browser/DRIVER "$@" || ok=1
-#	stop_server server || ok=1
-#	check_transcript ... 03-browser/testdata/....txt || ok=1
-#
-# and name PORT_03 in the comment at the top of this file.
+# The page server, and 03-browser/drive, which opens the page in headless
+# Chromium next to a Go client and prints what the page shows. Without a
+# browser the cell says where to point one instead.
 lesson_03_browser() {
-	if ! have_go_files "$ROOT/03-browser/server"; then
-		skip_lesson "03-browser/server does not exist yet"
-		return "$SKIPPED"
+	prepare 03-browser server drive || return $?
+	start_server server 03-browser/server PORT_03 5407 || return 1
+	local url ok=0
+	url=$(server_url server)
+	if have_browser; then
+		run_client drive 03-browser/drive -url "$url" || ok=1
+	else
+		printf '\n(no Chromium or Chrome here, so nobody drives the page: open it yourself)\n'
 	fi
-	skip_lesson "03-browser is not wired into scripts/run.sh yet: see the HOOK comment there"
-	return "$SKIPPED"
+	printf '\nOpen %s in two browser tabs and say hello from one to the other.\n' "$url"
+	stop_server server || ok=1
+	if have_browser; then
+		printf '\nTranscripts:\n'
+		check_transcript drive 03-browser/testdata/drive.txt || ok=1
+	fi
+	return "$ok"
 }
 
 # --- 04-scaling: two servers sharing one room through NATS --------------------

@@ -14,8 +14,10 @@
 # every stage passed, 1 otherwise, 2 for a usage error.
 #
 # What a fresh machine lacks is installed with apt-get when the script runs
-# as root (a C compiler for the race detector, shellcheck); otherwise the
-# script says what to install.
+# as root (a C compiler for the race detector, shellcheck, Chromium for the
+# browser tests); otherwise the script says what to install. Node.js and npm
+# are expected to be there for the interop stage; its npm packages are
+# installed by scripts/interop.sh.
 set -euo pipefail
 
 # shellcheck source=lib/common.sh
@@ -32,6 +34,7 @@ test|go test -race in every module of go.work
 alone|GOWORK=off go build and go vet: every module also builds on its own
 shellcheck|shellcheck over scripts/ and .ci/run
 lessons|scripts/run.sh --fast --free-ports: the lessons run and print their golden transcripts
+interop|scripts/interop.sh: the Go programs and Node.js clients and servers on ws understand each other
 '
 
 # Go tests run every time (-count=1): a cached result would not notice a
@@ -58,6 +61,13 @@ stage_tools() {
 		return 1
 	fi
 	printf 'C compiler for -race: %s\n' "$(command -v "$cc")"
+	# Lesson 3's tests drive a real browser; they skip without one, except
+	# under CI=true, where they fail.
+	if ! have_browser; then
+		printf 'No Chromium, which the lesson-3 browser tests need: installing it\n'
+		apt_install chromium || return 1
+	fi
+	printf 'Browser for lesson 3: %s\n' "$(chromium --version 2>/dev/null || printf 'found')"
 }
 
 stage_gofmt() {
@@ -114,6 +124,10 @@ stage_lessons() {
 	# (or another check) is running on a lesson's usual port; the transcripts
 	# are compared all the same.
 	"$ROOT/scripts/run.sh" --fast --free-ports
+}
+
+stage_interop() {
+	"$ROOT/scripts/interop.sh"
 }
 
 # --- helpers -----------------------------------------------------------------
@@ -231,6 +245,10 @@ $arg|"*) wanted="$wanted$arg " ;;
 	# The checks are about this repository's workspace, whatever the caller's
 	# environment points go at.
 	export GOWORK="$ROOT/go.work"
+	# Where tests leave what a person may want to look at (the lesson-3
+	# screenshots); ignored by git.
+	export ARTIFACTS_DIR="${ARTIFACTS_DIR:-$ROOT/artifacts}"
+	mkdir -p "$ARTIFACTS_DIR"
 
 	local summary="" failed="" start status result all_start
 	all_start=$(now)

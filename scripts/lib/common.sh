@@ -42,3 +42,13 @@ since() {
 banner() {
 	printf '\n=== %s ===\n' "$*"
 }
+
+# have_browser succeeds if a Chromium-family browser is on the PATH, under
+# one of the names 03-browser/headless looks for.
+have_browser() {
+	local name
+	for name in chromium chromium-browser google-chrome google-chrome-stable; do
+		command -v "$name" >/dev/null 2>&1 && return 0
+	done
+	return 1
+}

@@ -81,7 +81,7 @@ func TestClientThatNeverReads(t *testing.T) {
 			receive(sent + 1 - window)
 		}
 	}
-	t.Logf("the non-reader was dropped after %d messages, %d MB", sent, (firstSmall-1)*len(big)>>20)
+	t.Logf("the non-reader was dropped after %d messages, %d MB", sent, min(firstSmall-1, sent)*len(big)>>20)
 	for round := max(sent+1-window, 1); round <= sent; round++ {
 		receive(round)
 	}
@@ -104,6 +104,7 @@ func TestClientThatNeverReads(t *testing.T) {
 			break
 		}
 	}
+	t.Logf("the non-reader's connection ended with: %v", err)
 	var closeErr *websocket.CloseError
 	var netErr net.Error
 	switch {

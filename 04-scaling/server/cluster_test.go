@@ -36,6 +36,7 @@ type testCluster struct {
 	// reaches all of them, which is how the test learns the ids the cluster
 	// gives out, and knows a join is complete everywhere before the next.
 	watchers []*wsClient
+	lastID   int // the highest id given out so far
 }
 
 func newTestCluster(t *testing.T, instances int, heartbeat time.Duration) *testCluster {
@@ -81,16 +82,27 @@ func (c *testCluster) startInstance() *progtest.Proc {
 func (c *testCluster) watch() {
 	c.t.Helper()
 	for i := range c.instances {
-		w := c.join(i, fmt.Sprintf("watcher %d", i))
+		w := dialClient(c.t, c.addrs[i], fmt.Sprintf("watcher %d", i))
+		// The first client of an instance: its log shows when it is in
+		// the room (the line comes after the client is added).
+		line := c.instances[i].WaitFor(`^Client \d+ connected$`, deliveryTimeout)
+		w.id = idIn(c.t, line, "Client %d connected")
+		c.lastID = max(c.lastID, w.id)
 		c.watchers = append(c.watchers, w)
 	}
-}
-
-// waitLeft waits until every watcher still connected has heard that cl left.
-func (c *testCluster) waitLeft(cl *wsClient) {
-	c.t.Helper()
-	for _, w := range c.watchers {
-		w.waitFor(room.Disconnected(cl.id), deliveryTimeout)
+	// The watchers' joins may still be on their way to the other
+	// instances. Each watcher says something, and waits for the others to
+	// hear it: an instance's events arrive in order, so by then every
+	// instance has had every join before it.
+	for k, w := range c.watchers {
+		w.say(fmt.Sprintf("sync %d", k))
+	}
+	for k := range c.watchers {
+		for j, other := range c.watchers {
+			if j != k {
+				other.waitFor(broadcast(fmt.Sprintf("sync %d", k)), deliveryTimeout)
+			}
+		}
 	}
 }
 
@@ -105,31 +117,35 @@ func (c *testCluster) join(i int, name string) *wsClient {
 		before[k] = len(w.received())
 	}
 	cl := dialClient(c.t, c.addrs[i], name)
-	if len(c.watchers) == 0 {
-		// Nobody hears of the first join; its instance's log shows when
-		// it is complete (the line comes after the client is in the room).
-		line := c.instances[i].WaitFor(`^Client \d+ connected$`, deliveryTimeout)
-		cl.id = idIn(c.t, line, "Client %d connected")
-		return cl
-	}
 	for k, w := range c.watchers {
-		var joined room.Message
+		var id int
 		w.waitUntil("the join of "+name, deliveryTimeout, func(msgs []room.Message) bool {
 			for _, m := range msgs[before[k]:] {
+				// Ids increase: a lower one is a client announced again
+				// (presence repairing a view after a busy moment).
 				if m.Type == room.TypeConnected {
-					joined = m
-					return true
+					if id = idIn(c.t, m.Payload, "Client %d connected"); id > c.lastID {
+						return true
+					}
 				}
 			}
 			return false
 		})
-		id := idIn(c.t, joined.Payload, "Client %d connected")
 		if k > 0 && id != cl.id {
 			c.t.Fatalf("%s heard of client %d joining, %s of client %d", c.watchers[0].name, cl.id, w.name, id)
 		}
 		cl.id = id
 	}
+	c.lastID = cl.id
 	return cl
+}
+
+// waitLeft waits until every watcher still connected has heard that cl left.
+func (c *testCluster) waitLeft(cl *wsClient) {
+	c.t.Helper()
+	for _, w := range c.watchers {
+		w.waitFor(room.Disconnected(cl.id), deliveryTimeout)
+	}
 }
 
 // freePort returns a port nothing listens on at the moment.

@@ -11,8 +11,16 @@ import (
 	"example.com/wstutorial/02-stateful/room"
 )
 
-// A short heartbeat, so that presence acts within a fraction of a second.
-const fastHeartbeat = 200 * time.Millisecond
+const (
+	// fastHeartbeat makes presence act within a fraction of a second, for
+	// the tests about presence.
+	fastHeartbeat = 200 * time.Millisecond
+
+	// steadyHeartbeat is for the tests that count every message: long, so
+	// that a stall of a busy machine never passes for a dead instance and
+	// adds notices to the counts.
+	steadyHeartbeat = 10 * time.Second
+)
 
 // The broker goes away and comes back empty (a restart without its data).
 // Meanwhile each instance keeps serving its own clients, turns new ones away

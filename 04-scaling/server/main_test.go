@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -133,7 +134,7 @@ func TestManyClientsOnThreeInstances(t *testing.T) {
 	// falls 256 messages behind).
 	const instances, perInstance, rounds, perRound = 3, 12, 4, 5
 	const messages = rounds * perRound
-	c := newTestCluster(t, instances, time.Second)
+	c := newTestCluster(t, instances, steadyHeartbeat)
 
 	var clients []*wsClient
 	for i := range instances * perInstance {
@@ -234,8 +235,12 @@ func idIn(t *testing.T, payload, format string) int {
 // same sixty ids.
 func TestUniqueIDsUnderConcurrentConnects(t *testing.T) {
 	const instances, perInstance = 3, 20
-	c := newTestCluster(t, instances, time.Second)
+	c := newTestCluster(t, instances, steadyHeartbeat)
 	watchers := c.watchers
+	before := make([]int, len(watchers))
+	for i, w := range watchers {
+		before[i] = len(w.received())
+	}
 
 	start := make(chan struct{})
 	var wg sync.WaitGroup
@@ -251,22 +256,18 @@ func TestUniqueIDsUnderConcurrentConnects(t *testing.T) {
 	const total = instances * perInstance
 	var first []int
 	for i, w := range watchers {
-		// Watcher i hears of the watchers after it, and of everyone else.
-		want := total + instances - 1 - i
-		w.waitUntil(fmt.Sprintf("%d joins", want), deliveryTimeout, func(msgs []room.Message) bool {
-			return len(msgs) >= want
+		w.waitUntil(fmt.Sprintf("%d joins", total), deliveryTimeout, func(msgs []room.Message) bool {
+			return len(msgs) >= before[i]+total
 		})
 		seen := make(map[int]bool)
 		var ids []int
-		for _, m := range w.received() {
+		for _, m := range w.received()[before[i]:] {
 			id := idIn(t, m.Payload, "Client %d connected")
 			if seen[id] {
 				t.Errorf("%s: id %d announced twice", w.name, id)
 			}
 			seen[id] = true
-			if id > instances { // not a watcher
-				ids = append(ids, id)
-			}
+			ids = append(ids, id)
 		}
 		if len(ids) != total {
 			t.Fatalf("%s: %d client ids, want %d: %v", w.name, len(ids), total, ids)
@@ -286,14 +287,8 @@ func TestUniqueIDsUnderConcurrentConnects(t *testing.T) {
 }
 
 func sorted(ids []int) []int {
-	s := append([]int(nil), ids...)
-	for i := range s {
-		for j := i + 1; j < len(s); j++ {
-			if s[j] < s[i] {
-				s[i], s[j] = s[j], s[i]
-			}
-		}
-	}
+	s := slices.Clone(ids)
+	slices.Sort(s)
 	return s
 }
 

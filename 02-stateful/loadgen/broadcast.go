@@ -18,7 +18,8 @@ type broadcastConfig struct {
 	receivers, senders int
 	messages, window   int
 	dialers            int
-	server             *server // nil when no -pid was given
+	noticeWait         time.Duration // how long to wait for the join notices
+	server             *server       // nil when no -pid was given
 	progress           time.Duration
 	stderr             io.Writer
 }
@@ -61,10 +62,6 @@ const (
 	// will not finish the run.
 	stallTimeout = 10 * time.Second
 
-	// noticeTimeout bounds the wait for the server to tell everyone about
-	// everyone else (n·(n-1)/2 notices for n connections).
-	noticeTimeout = 2 * time.Minute
-
 	// latencyPrealloc caps how many latency samples a receiver reserves room
 	// for up front; a longer run grows the slice as it goes.
 	latencyPrealloc = 1 << 16
@@ -86,8 +83,13 @@ func runBroadcast(ctx context.Context, cfg broadcastConfig) (*broadcastResult, e
 	t := newTally(cfg.senders, cfg.messages, cfg.window)
 	var c crowd
 	defer c.close(t)
-	if err := connectAll(ctx, &c, cfg.url, res.Clients, cfg.dialers, t, min(cfg.senders*cfg.messages, latencyPrealloc), cfg.progress, cfg.stderr); err != nil {
+	missing, err := connectAll(ctx, &c, cfg.url, res.Clients, cfg.dialers, t, min(cfg.senders*cfg.messages, latencyPrealloc), cfg.noticeWait, cfg.progress, cfg.stderr)
+	if err != nil {
 		return nil, err
+	}
+	if missing > 0 {
+		// Broadcasts would queue behind them and measure the backlog.
+		return nil, fmt.Errorf("%d join notices had still not arrived after %v (-notices)", missing, cfg.noticeWait)
 	}
 	res.Failed = c.failed
 	if len(c.members) < cfg.senders+1 {
@@ -100,7 +102,6 @@ func runBroadcast(ctx context.Context, cfg broadcastConfig) (*broadcastResult, e
 
 	var cpuBefore time.Duration
 	if cfg.server != nil {
-		var err error
 		if cpuBefore, err = cfg.server.cpu(); err != nil {
 			return nil, err
 		}
@@ -155,30 +156,6 @@ func runBroadcast(ctx context.Context, cfg broadcastConfig) (*broadcastResult, e
 // spareFiles is room for the files a process has open besides its
 // connections (standard streams, the runtime's own).
 const spareFiles = 64
-
-// connectAll opens n connections, then waits until the server has told each
-// of them about every later one, so that the broadcasts measured next do not
-// queue behind join notices.
-func connectAll(ctx context.Context, c *crowd, url string, n, dialers int, t *tally, expected int, every time.Duration, stderr io.Writer) error {
-	want := int64(n) * int64(n-1) / 2
-	stop := showProgress(stderr, every, func() string {
-		return fmt.Sprintf("loadgen: connecting: %d of %d open, %d of %d join notices", c.opened.Load(), n, t.notices.Load(), want)
-	})
-	defer stop()
-	c.connect(ctx, url, n, dialers, t, expected)
-	if len(c.members) < n {
-		// Some joins are missing; so are their notices. Count what can come.
-		m := int64(len(c.members))
-		want = m * (m - 1) / 2
-	}
-	if !waitUntil(ctx, time.Now().Add(noticeTimeout), func() bool { return t.notices.Load() >= want }) {
-		if err := context.Cause(ctx); err != nil {
-			return fmt.Errorf("waiting for join notices: %w", err)
-		}
-		return fmt.Errorf("only %d of %d join notices arrived within %v", t.notices.Load(), want, noticeTimeout)
-	}
-	return nil
-}
 
 // sendAll runs every sender until it has sent all its broadcasts and seen
 // them complete. It returns why it stopped early, or nil.

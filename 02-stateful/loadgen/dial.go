@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -131,4 +132,31 @@ func (c *crowd) dropped(max int) []string {
 		}
 	}
 	return why
+}
+
+// joinNotices is how many client:connected notices n connections bring in
+// all: each one hears of every one that joins after it. That is n·(n-1)/2,
+// fifty million for ten thousand connections.
+func joinNotices(n int) int64 { return int64(n) * int64(n-1) / 2 }
+
+// connectAll opens n connections, then waits up to noticeWait until the
+// server has told each of them about every later one, so that what is
+// measured next is not the tail of the join notices. It returns how many
+// notices had not arrived by then; it fails only if ctx ends.
+func connectAll(ctx context.Context, c *crowd, url string, n, dialers int, t *tally, expected int,
+	noticeWait, every time.Duration, stderr io.Writer) (missing int64, err error) {
+	want := joinNotices(n)
+	stop := showProgress(stderr, every, func() string {
+		return fmt.Sprintf("loadgen: connecting: %d of %d open, %d of %d join notices", c.opened.Load(), n, t.notices.Load(), want)
+	})
+	defer stop()
+	c.connect(ctx, url, n, dialers, t, expected)
+	if len(c.members) < n {
+		want = joinNotices(len(c.members)) // the missing ones cause no notices
+	}
+	waitUntil(ctx, time.Now().Add(noticeWait), func() bool { return t.notices.Load() >= want })
+	if err := context.Cause(ctx); err != nil {
+		return 0, fmt.Errorf("connecting: %w", err)
+	}
+	return max(0, want-t.notices.Load()), nil
 }

@@ -88,6 +88,11 @@ func TestIdleHoldsConnections(t *testing.T) {
 	if res.Held != count || res.Failed != 0 || res.Dropped != 0 {
 		t.Errorf("held %d, failed %d, dropped %d; want %d held", res.Held, res.Failed, res.Dropped, count)
 	}
+	// Each client hears of every one that joins after it.
+	const want = count * (count - 1) / 2
+	if res.Notices != want || res.NoticesWant != want {
+		t.Errorf("join notices %d of %d, want %d", res.Notices, res.NoticesWant, want)
+	}
 	if pidArgs() != nil && res.RSSAfterKB <= 0 {
 		t.Errorf("no server memory figure: %+v", res)
 	}

@@ -51,6 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	pid := flags.Int("pid", 0, "the server's process id, to measure its CPU time and memory (Linux)")
 	timeout := flags.Duration("timeout", 2*time.Minute, "give up after this long, whatever happens")
 	dialers := flags.Int("dialers", 32, "connection handshakes in progress at once")
+	notices := flags.Duration("notices", 2*time.Minute, "how long to wait, once connected, for the join notices (n·(n-1)/2 for n connections)")
 	progress := flags.Duration("progress", 2*time.Second, "print progress to stderr this often (0: never)")
 	asJSON := flags.Bool("json", false, "print the result as one line of JSON on stdout and the summary on stderr")
 	cpuProfile := flags.String("pprof", "", "write the load generator's own CPU profile to this `file`")
@@ -100,7 +101,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *idle > 0 {
 		res, err := runIdle(ctx, idleConfig{
-			url: *url, count: *idle, hold: *hold, dialers: *dialers,
+			url: *url, count: *idle, hold: *hold, dialers: *dialers, notices: *notices,
 			server: srv, progress: *progress, stderr: stderr,
 		})
 		if err != nil {
@@ -117,7 +118,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	res, err := runBroadcast(ctx, broadcastConfig{
 		url: *url, receivers: *receivers, senders: *senders, messages: *messages,
-		window: *window, dialers: *dialers, server: srv, progress: *progress, stderr: stderr,
+		window: *window, dialers: *dialers, noticeWait: *notices, server: srv, progress: *progress, stderr: stderr,
 	})
 	if err != nil {
 		return err

@@ -31,6 +31,7 @@ func (r *broadcastResult) print(w io.Writer) {
 func (r *idleResult) print(w io.Writer) {
 	fmt.Fprintf(w, "idle: %d connections\n", r.Connections)
 	fmt.Fprintf(w, "  held          %d for %.1fs, %d failed, %d dropped\n", r.Held, r.HeldSeconds, r.Failed, r.Dropped)
+	fmt.Fprintf(w, "  join notices  %d of %d\n", r.Notices, r.NoticesWant)
 	if r.RSSAfterKB > 0 {
 		fmt.Fprintf(w, "  server RSS    %.1f MB before, %.1f MB after: %.1f KB per connection\n",
 			float64(r.RSSBeforeKB)/1024, float64(r.RSSAfterKB)/1024, r.BytesPerConn/1024)

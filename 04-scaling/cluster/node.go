@@ -115,9 +115,6 @@ func NewNode(nc *nats.Conn, logger *log.Logger, heartbeat time.Duration) (*Node,
 	}, nil
 }
 
-// ID returns the instance's name in the cluster.
-func (n *Node) ID() string { return n.id }
-
 // Start joins the cluster: it makes sure the id counter exists, subscribes to
 // the other instances' events and presence, delivering them to local, and
 // starts sending heartbeats. Call it before accepting clients.
@@ -134,12 +131,13 @@ func (n *Node) Start(local Local) error {
 	if err != nil {
 		return fmt.Errorf("subscribe to %s: %w", allSubjects, err)
 	}
-	n.sub = sub
 	// Flush waits until the broker has the subscription, so that no event
 	// sent after Start returns can be missed.
 	if err := n.nc.FlushTimeout(restoreTimeout); err != nil {
+		_ = sub.Unsubscribe()
 		return fmt.Errorf("subscribe to %s: %w", allSubjects, err)
 	}
+	n.sub = sub // from now on, Leave has a heartbeat loop to stop
 	n.nc.SetDisconnectErrHandler(n.disconnected)
 	n.nc.SetReconnectHandler(n.reconnected)
 	n.nc.SetErrorHandler(n.asyncError)

@@ -9,6 +9,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"example.com/wstutorial/02-stateful/room"
+	"example.com/wstutorial/04-scaling/cluster"
 )
 
 const (
@@ -99,8 +100,12 @@ func TestInstanceKilled(t *testing.T) {
 		cl.waitFor(room.Disconnected(b1.id), deliveryTimeout)
 		cl.waitFor(room.Disconnected(b2.id), deliveryTimeout)
 	}
-	t.Logf("departures announced %s after the kill (heartbeat %s: expected within %s)",
-		time.Since(killed).Round(time.Millisecond), fastHeartbeat, 4*fastHeartbeat)
+	// Stated: between MissedBeats and MissedBeats+1 heartbeats after the
+	// last one, plus delivery. A measure, not a check: timing targets
+	// belong in benchmarks, not in tests on a shared machine.
+	t.Logf("departures announced %s after the kill (heartbeat %s: stated %s to %s after the last heartbeat)",
+		time.Since(killed).Round(time.Millisecond), fastHeartbeat,
+		cluster.MissedBeats*fastHeartbeat, (cluster.MissedBeats+1)*fastHeartbeat)
 	c.instances[0].WaitFor(`^Instance \w+ has been silent for \S+; its clients are presumed gone: [0-9, ]+$`, deliveryTimeout)
 
 	// The survivors still talk.

@@ -47,15 +47,9 @@ func TestDemo(t *testing.T) {
 	checkGolden(t, "client.txt", strings.Join(stdout, "\n")+"\n")
 
 	second.WaitFor(`^Client \d+ disconnected$`, deliveryTimeout)
-	second.Signal(os.Interrupt)
-	if code := second.Wait(deliveryTimeout); code != 0 {
-		t.Errorf("second instance exited with %d", code)
-	}
+	interrupt(t, second)
 	first.WaitFor(`^Instance \w+ left the cluster$`, deliveryTimeout)
-	first.Signal(os.Interrupt)
-	if code := first.Wait(deliveryTimeout); code != 0 {
-		t.Errorf("first instance exited with %d", code)
-	}
+	interrupt(t, first)
 
 	// Instance names are random: use the golden files' names.
 	names := map[string]string{
@@ -96,6 +90,28 @@ func TestInstancesStartingTogether(t *testing.T) {
 		t.Fatalf("client exited with %d; stderr:\n%s", code, strings.Join(stderr, "\n"))
 	}
 	checkGolden(t, "client.txt", strings.Join(stdout, "\n")+"\n")
+
+	// Ctrl-C, the broker's host last, so that its temporary directory is
+	// removed and the other does not look for a broker that has gone.
+	for _, p := range procs {
+		if !slices.ContainsFunc(p.Stdout(), embeddedLine.MatchString) {
+			interrupt(t, p)
+		}
+	}
+	for _, p := range procs {
+		if slices.ContainsFunc(p.Stdout(), embeddedLine.MatchString) {
+			interrupt(t, p)
+		}
+	}
+}
+
+// interrupt presses Ctrl-C and expects a clean exit.
+func interrupt(t *testing.T, p *progtest.Proc) {
+	t.Helper()
+	p.Signal(os.Interrupt)
+	if code := p.Wait(deliveryTimeout); code != 0 {
+		t.Errorf("instance exited with %d", code)
+	}
 }
 
 func nameIn(t *testing.T, lines []string) string {

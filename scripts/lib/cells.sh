@@ -195,7 +195,9 @@ lesson_port() {
 # (e.g. 01-simple/server) in the background as NAME, on the port lesson_port
 # gives, and waits until it prints its "Listening on" line. Its output goes
 # to files, shown by stop_server once it has stopped, as the notebook shows a
-# server's output under its cell.
+# server's output under its cell. With ALWAYS_ADDR=1 the -addr flag is
+# passed even on the default port: for a second instance of a server whose
+# own default is the first instance's port.
 start_server() {
 	local name=$1 pkg=$2 port_var=$3 default_port=$4 port dir pid
 	shift 4
@@ -203,8 +205,10 @@ start_server() {
 	dir=$(cell_dir "$name")
 	rm -f "$dir/moved"
 	if [ "$port" != "$default_port" ]; then
-		set -- -addr "localhost:$port" "$@"
 		: >"$dir/moved"
+	fi
+	if [ "$port" != "$default_port" ] || [ "${ALWAYS_ADDR:-0}" = 1 ]; then
+		set -- -addr "localhost:$port" "$@"
 	fi
 	printf '%s\n' "$pkg" >"$dir/pkg"
 	reader_command "$pkg" "$@" >"$dir/cmd"

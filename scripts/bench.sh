@@ -8,8 +8,9 @@
 #   scripts/bench.sh                     everything, a few minutes
 #   BENCH_BUDGET=120 scripts/bench.sh    stop starting scenarios after ~120 s
 #
-# All load stays on this machine (127.0.0.1). Each run's JSON result and
-# each server's output are kept in artifacts/bench/ (BENCH_OUT to change).
+# All load stays on this machine (127.0.0.1). Each run's JSON result, each
+# server's output and the table are copied to artifacts/bench/ at the end
+# (BENCH_OUT to change).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,11 +19,17 @@ budget=${BENCH_BUDGET:-360} # seconds; a scenario that cannot fit is skipped
 started=$(date +%s)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
+results="$work/results" # copied to $out when the run ends
+mkdir -p "$results"
 server_pid=""
 
 cleanup() {
 	if [ -n "$server_pid" ]; then
 		kill -KILL "$server_pid" 2>/dev/null || true
+	fi
+	if mkdir -p "$out" 2>/dev/null; then
+		rm -f "$out"/*.json "$out"/*.log "$out"/table.md
+		cp "$results"/* "$out"/ 2>/dev/null || true
 	fi
 	rm -rf "$work"
 }
@@ -39,8 +46,6 @@ die() {
 # --- Building -------------------------------------------------------------
 
 cd "$root"
-mkdir -p "$out"
-rm -f "$out"/*.json "$out"/*.log
 say "Building the Go server and the load generator"
 go build -o "$work/server" ./02-stateful/server
 go build -o "$work/loadgen" ./02-stateful/loadgen
@@ -63,7 +68,7 @@ fi
 start_server() {
 	local name=$1 log
 	shift
-	log="$out/$name.server.log"
+	log="$results/$name.server.log"
 	"$@" >"$log" 2>&1 &
 	server_pid=$!
 	local tries=0
@@ -97,7 +102,7 @@ stop_server() {
 }
 
 # run_one IMPL SCENARIO TIMEOUT LOADGEN-ARGS...: a fresh server, one load
-# generator run against it, the result in $out/IMPL-SCENARIO.json.
+# generator run against it, the result in $results/IMPL-SCENARIO.json.
 run_one() {
 	local impl=$1 scenario=$2 limit=$3
 	shift 3
@@ -115,7 +120,7 @@ run_one() {
 	# The summary and progress (stderr) are shown indented; the JSON line
 	# (stdout) goes to the file the table is built from.
 	if ! { "$work/loadgen" -url "ws://$server_addr" -pid "$server_pid" -json -timeout "${limit}s" "$@" \
-		2>&1 >"$out/$impl-$scenario.json"; } | sed 's/^/    /' >&2; then
+		2>&1 >"$results/$impl-$scenario.json"; } | sed 's/^/    /' >&2; then
 		say "    (this run was not clean; its figures are still shown)"
 	fi
 	stop_server
@@ -142,7 +147,9 @@ scenario many10 "10 senders, 10 receivers" 60 -receivers 10 -senders 10 -message
 scenario idle1000 "1000 idle connections" 60 -idle 1000
 say ""
 say "== 10,000 connections, held (Go only)"
-run_one go hold10k 120 -idle 10000 -hold 5s
+# Ten thousand connections bring fifty million join notices (everyone hears
+# of everyone who comes later); the hold does not wait for all of them.
+run_one go hold10k 150 -idle 10000 -hold 10s -notices 20s
 
 # --- The table ------------------------------------------------------------
 
@@ -156,13 +163,13 @@ field() {
 # row TITLE SCENARIO FIELD SCALE DECIMALS: one figure, Go and Node and their ratio.
 row() {
 	local g n
-	g=$(field "$out/go-$2.json" "$3")
-	n=$(field "$out/node-$2.json" "$3")
+	g=$(field "$results/go-$2.json" "$3")
+	n=$(field "$results/node-$2.json" "$3")
 	awk -v t="$1" -v g="$g" -v n="$n" -v s="$4" -v d="$5" 'BEGIN {
 		fg = (g == "-") ? "-" : sprintf("%.*f", d, g * s)
 		fn = (n == "-") ? "-" : sprintf("%.*f", d, n * s)
 		r = (g == "-" || n == "-" || n + 0 == 0) ? "-" : sprintf("%.2f", g / n)
-		printf "| %-44s | %12s | %12s | %7s |\n", t, fg, fn, r
+		printf "| %-56s | %12s | %12s | %7s |\n", t, fg, fn, r
 	}'
 }
 
@@ -173,8 +180,8 @@ row() {
 		"$(go version | sed 's/^go version //')," \
 		"Node $(node --version 2>/dev/null || echo 'not installed')"
 	echo ""
-	printf '| %-44s | %12s | %12s | %7s |\n' "Figure" "Go" "Node" "Go/Node"
-	printf '|%s|%s|%s|%s|\n' "----------------------------------------------" "-------------:" "-------------:" "--------:"
+	printf '| %-56s | %12s | %12s | %7s |\n' "Figure" "Go" "Node" "Go/Node"
+	printf '|%s|%s|%s|%s|\n' "----------------------------------------------------------" "-------------:" "-------------:" "--------:"
 	for s in "fanout100:100 receivers, 1 sender" "fanout1000:1000 receivers, 1 sender" "many10:10 senders, 10 receivers"; do
 		name=${s%%:*}
 		title=${s#*:}
@@ -182,13 +189,14 @@ row() {
 		row "$title: latency p50 (ms)" "$name" latency_p50_ms 1 2
 		row "$title: latency p99 (ms)" "$name" latency_p99_ms 1 2
 		row "$title: lost deliveries" "$name" lost 1 0
-		row "$title: server CPU per delivery (µs)" "$name" server_cpu_us_per_delivery 1 2
+		row "$title: server CPU per delivery (microseconds)" "$name" server_cpu_us_per_delivery 1 2
 		row "$title: server peak RSS (MB)" "$name" server_peak_rss_kb 0.0009765625 1
 	done
 	row "1000 idle connections: KB per connection" idle1000 server_bytes_per_connection 0.0009765625 1
 	row "10,000 connections: held" hold10k connections_held 1 0
 	row "10,000 connections: failed to open" hold10k connections_failed 1 0
 	row "10,000 connections: dropped while held" hold10k connections_dropped 1 0
+	row "10,000 connections: join notices delivered (millions)" hold10k join_notices 0.000001 1
 	echo ""
 	echo "Results: $out (took $(($(date +%s) - started)) s)"
-} | tee "$out/table.md"
+} | tee "$results/table.md"

@@ -100,8 +100,8 @@ func noticeID(m Message, typ string) (int, bool) {
 func TestConcurrentBroadcasts(t *testing.T) {
 	const (
 		clients   = 200
-		senders   = 5
-		perSender = 20 // senders × perSender < sendQueue
+		senders   = 8
+		perSender = 50 // senders × perSender < sendQueue
 		format    = "from %d, #%d"
 	)
 	tr := newTestRoom(t)

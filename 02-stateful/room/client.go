@@ -36,7 +36,9 @@ const (
 
 	// sendQueue is how many messages may wait for a client's writer. A client
 	// that falls this far behind is disconnected rather than slowing the room.
-	sendQueue = 256
+	// Healthy clients fall behind too, briefly, when many messages arrive at
+	// once, so the queue is deep; it costs nothing while empty (see outbox.go).
+	sendQueue = 1024
 )
 
 // CloseTooSlow is the close code a client gets when it cannot keep up
@@ -46,12 +48,12 @@ const CloseTooSlow = websocket.ClosePolicyViolation
 // Client is one connection in the room. Two goroutines serve it: readLoop is
 // the only one that reads from conn, writeLoop the only one that writes to it.
 // gorilla/websocket allows at most one of each at a time; everyone else talks
-// to the writer through the send queue.
+// to the writer through its outbox.
 type Client struct {
 	id   int
 	room *Room
 	conn *websocket.Conn
-	send chan *websocket.PreparedMessage // messages waiting for writeLoop
+	out  *outbox // messages waiting for writeLoop
 
 	// batch is conn's network connection when it lets writeLoop send several
 	// messages with one system call (connections from Handler do, see
@@ -69,7 +71,7 @@ func newClient(r *Room, id int, conn *websocket.Conn) *Client {
 		id:      id,
 		room:    r,
 		conn:    conn,
-		send:    make(chan *websocket.PreparedMessage, sendQueue),
+		out:     newOutbox(),
 		stopped: make(chan struct{}),
 	}
 	if conn != nil {
@@ -92,13 +94,13 @@ func prepare(m Message) (*websocket.PreparedMessage, error) {
 }
 
 // enqueue hands a message to the client's writer without ever waiting. If
-// the queue is full the client is too slow to keep up, and it is stopped: one
-// stuck client must not hold up a broadcast to everyone else.
+// the outbox is full the client is too slow to keep up, and it is stopped:
+// one stuck client must not hold up a broadcast to everyone else.
 func (c *Client) enqueue(m *websocket.PreparedMessage) {
-	select {
-	case <-c.stopped: // on its way out: nothing more to send
-	case c.send <- m:
-	default:
+	if c.isStopped() {
+		return // on its way out: nothing more to send
+	}
+	if !c.out.put(m) {
 		c.stop(CloseTooSlow, "too slow")
 	}
 }
@@ -193,17 +195,15 @@ func (c *Client) writeLoop() {
 	// that may never send anything again.
 	defer func() { _ = c.conn.SetReadDeadline(time.Now().Add(closeGrace)) }()
 
+	var batch []*websocket.PreparedMessage
 	for {
 		select {
 		case <-c.stopped:
 			c.sayGoodbye()
 			return
-		case m := <-c.send:
-			if c.isStopped() {
-				c.sayGoodbye() // stopping wins over sending what is left
-				return
-			}
-			if err := c.write(m); err != nil {
+		case <-c.out.ready:
+			batch = c.out.take(batch)
+			if err := c.write(batch); err != nil {
 				return
 			}
 		case <-ping.C:
@@ -214,20 +214,32 @@ func (c *Client) writeLoop() {
 	}
 }
 
-// write sends m and, with it, the messages already waiting behind it: one
-// system call for all of them when the connection batches (see batch.go).
-// A client that has fallen behind thus catches up cheaply.
-func (c *Client) write(m *websocket.PreparedMessage) error {
+// write sends msgs, oldest first. When the connection batches (see
+// batch.go) it sends up to maxBatch bytes of them with one system call, so a
+// client that has fallen behind catches up cheaply. It stops early if the
+// client is being stopped: stopping wins over sending what is left.
+func (c *Client) write(msgs []*websocket.PreparedMessage) error {
 	_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
 	if c.batch == nil {
-		return c.conn.WritePreparedMessage(m)
+		for _, m := range msgs {
+			if err := c.conn.WritePreparedMessage(m); err != nil || c.isStopped() {
+				return err
+			}
+		}
+		return nil
 	}
 	c.batch.gather()
-	err := c.conn.WritePreparedMessage(m)
-	// Only this goroutine takes from c.send, so a queued message is there to
-	// take without waiting.
-	for err == nil && len(c.send) > 0 && !c.batch.full() && !c.isStopped() {
-		err = c.conn.WritePreparedMessage(<-c.send)
+	var err error
+	for _, m := range msgs {
+		if c.batch.full() {
+			if err = c.batch.flush(); err != nil {
+				return err
+			}
+			c.batch.gather()
+		}
+		if err = c.conn.WritePreparedMessage(m); err != nil || c.isStopped() {
+			break
+		}
 	}
 	if flushErr := c.batch.flush(); err == nil {
 		err = flushErr

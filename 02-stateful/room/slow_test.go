@@ -29,7 +29,7 @@ func TestClientThatNeverReads(t *testing.T) {
 		// maxRounds bounds the test: socket buffers of a few MB and a send
 		// queue take a few hundred messages; far more means the room never
 		// drops the non-reader.
-		maxRounds = 2000
+		maxRounds = 3000
 	)
 	tr := newTestRoom(t)
 	sender, reader := tr.connect(t), tr.connect(t)
@@ -41,7 +41,7 @@ func TestClientThatNeverReads(t *testing.T) {
 	sender.expect(Connected(reader.id), Connected(stuckID))
 	reader.expect(Connected(stuckID))
 	tr.Room.mu.RLock()
-	stuckQueue := tr.clients[stuckID].send
+	stuckQueue := tr.clients[stuckID].out
 	tr.Room.mu.RUnlock()
 
 	big := strings.Repeat("x", maxMessageSize-100)
@@ -73,7 +73,7 @@ func TestClientThatNeverReads(t *testing.T) {
 		if sent == maxRounds {
 			t.Fatalf("the non-reader was not dropped after %d messages", sent)
 		}
-		if firstSmall > maxRounds && len(stuckQueue) > window {
+		if firstSmall > maxRounds && stuckQueue.len() > window {
 			firstSmall = sent + 1
 		}
 		sender.send(payload(sent + 1))

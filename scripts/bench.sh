@@ -169,9 +169,12 @@ row() {
 		fg = (g == "-") ? "-" : sprintf("%.*f", d, g * s)
 		fn = (n == "-") ? "-" : sprintf("%.*f", d, n * s)
 		r = (g == "-" || n == "-" || n + 0 == 0) ? "-" : sprintf("%.2f", g / n)
-		printf "| %-56s | %12s | %12s | %7s |\n", t, fg, fn, r
+		printf "| %-44s | %10s | %10s | %7s |\n", t, fg, fn, r
 	}'
 }
+
+# heading TITLE: a row that names the scenario of the rows below it.
+heading() { printf '| %-44s | %10s | %10s | %7s |\n' "**$1**" "" "" ""; }
 
 {
 	echo ""
@@ -180,23 +183,25 @@ row() {
 		"$(go version | sed 's/^go version //')," \
 		"Node $(node --version 2>/dev/null || echo 'not installed')"
 	echo ""
-	printf '| %-56s | %12s | %12s | %7s |\n' "Figure" "Go" "Node" "Go/Node"
-	printf '|%s|%s|%s|%s|\n' "----------------------------------------------------------" "-------------:" "-------------:" "--------:"
+	printf '| %-44s | %10s | %10s | %7s |\n' "Figure" "Go" "Node" "Go/Node"
+	printf '|%s|%s|%s|%s|\n' "----------------------------------------------" "-----------:" "-----------:" "--------:"
 	for s in "fanout100:100 receivers, 1 sender" "fanout1000:1000 receivers, 1 sender" "many10:10 senders, 10 receivers"; do
 		name=${s%%:*}
-		title=${s#*:}
-		row "$title: deliveries/s" "$name" deliveries_per_second 1 0
-		row "$title: latency p50 (ms)" "$name" latency_p50_ms 1 2
-		row "$title: latency p99 (ms)" "$name" latency_p99_ms 1 2
-		row "$title: lost deliveries" "$name" lost 1 0
-		row "$title: server CPU per delivery (microseconds)" "$name" server_cpu_us_per_delivery 1 2
-		row "$title: server peak RSS (MB)" "$name" server_peak_rss_kb 0.0009765625 1
+		heading "${s#*:}"
+		row "deliveries per second" "$name" deliveries_per_second 1 0
+		row "latency p50 (ms)" "$name" latency_p50_ms 1 2
+		row "latency p99 (ms)" "$name" latency_p99_ms 1 2
+		row "lost deliveries" "$name" lost 1 0
+		row "server CPU time per delivery, microseconds" "$name" server_cpu_us_per_delivery 1 2
+		row "server peak RSS (MB)" "$name" server_peak_rss_kb 0.0009765625 1
 	done
-	row "1000 idle connections: KB per connection" idle1000 server_bytes_per_connection 0.0009765625 1
-	row "10,000 connections: held" hold10k connections_held 1 0
-	row "10,000 connections: failed to open" hold10k connections_failed 1 0
-	row "10,000 connections: dropped while held" hold10k connections_dropped 1 0
-	row "10,000 connections: join notices delivered (millions)" hold10k join_notices 0.000001 1
+	heading "1000 idle connections"
+	row "server memory per connection (KB)" idle1000 server_bytes_per_connection 0.0009765625 1
+	heading "10,000 connections (Go only)"
+	row "held for 10 s" hold10k connections_held 1 0
+	row "failed to open" hold10k connections_failed 1 0
+	row "dropped while held" hold10k connections_dropped 1 0
+	row "join notices delivered by then (millions)" hold10k join_notices 0.000001 1
 	echo ""
 	echo "Results: $out (took $(($(date +%s) - started)) s)"
 } | tee "$results/table.md"

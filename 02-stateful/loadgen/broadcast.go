@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"time"
-
-	"github.com/gorilla/websocket"
 )
 
 // broadcastConfig describes a broadcast run: receivers listen, senders each
@@ -56,18 +52,9 @@ type broadcastResult struct {
 	Notes   []string `json:"notes,omitempty"`
 }
 
-const (
-	// stallTimeout ends a run in which nothing has been delivered for this
-	// long: something was lost or the server is stuck, and waiting longer
-	// will not finish the run.
-	stallTimeout = 10 * time.Second
-
-	// latencyPrealloc caps how many latency samples a receiver reserves room
-	// for up front; a longer run grows the slice as it goes.
-	latencyPrealloc = 1 << 16
-)
-
-var errStalled = errors.New("stalled: nothing delivered for " + stallTimeout.String())
+// latencyPrealloc caps how many latency samples a receiver reserves room for
+// up front; a longer run grows the slice as it goes.
+const latencyPrealloc = 1 << 16
 
 // runBroadcast connects everyone, lets the join notices die down, then has
 // the senders broadcast and measures until every broadcast has reached
@@ -156,93 +143,5 @@ func runBroadcast(ctx context.Context, cfg broadcastConfig) (*broadcastResult, e
 // spareFiles is room for the files a process has open besides its
 // connections (standard streams, the runtime's own).
 const spareFiles = 64
-
-// sendAll runs every sender until it has sent all its broadcasts and seen
-// them complete. It returns why it stopped early, or nil.
-func sendAll(ctx context.Context, senders []*member, t *tally, cfg broadcastConfig, begin time.Time) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-
-	total := int64(len(senders)) * int64(cfg.messages) * int64(t.perBroadcast.Load())
-	stop := showProgress(cfg.stderr, cfg.progress, func() string {
-		d := t.deliveries.Load()
-		return fmt.Sprintf("loadgen: broadcasting: %d of %d deliveries (%.0f%%), %.0f/s", d, total, 100*float64(d)/float64(total), float64(d)/time.Since(begin).Seconds())
-	})
-	defer stop()
-	go watchStall(ctx, t, cancel)
-
-	var wg sync.WaitGroup
-	errs := make([]error, len(senders))
-	for s, m := range senders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[s] = send(ctx, m, s, t, cfg.messages, cfg.window)
-			if errs[s] != nil {
-				cancel(errs[s])
-			}
-		}()
-	}
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return errors.Join(errs...)
-}
-
-// send is one sender's closed loop: it never has more than window broadcasts
-// that have not reached everyone yet.
-func send(ctx context.Context, m *member, s int, t *tally, messages, window int) error {
-	var buf []byte
-	inFlight := 0
-	wait := func() error {
-		select {
-		case <-t.complete[s]:
-			inFlight--
-			return nil
-		case <-ctx.Done():
-			return context.Cause(ctx)
-		}
-	}
-	for seq := range messages {
-		if inFlight == window {
-			if err := wait(); err != nil {
-				return err
-			}
-		}
-		buf = appendBroadcast(buf[:0], stamp{sender: s, seq: seq, sent: t.since()})
-		if err := m.conn.WriteMessage(websocket.TextMessage, buf); err != nil {
-			return fmt.Errorf("sender %d: %w", s+1, err)
-		}
-		t.sent.Add(1)
-		inFlight++
-	}
-	for inFlight > 0 {
-		if err := wait(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// watchStall cancels the run when deliveries stop coming in.
-func watchStall(ctx context.Context, t *tally, cancel context.CancelCauseFunc) {
-	tick := time.NewTicker(stallTimeout / 10)
-	defer tick.Stop()
-	last, since := t.deliveries.Load(), time.Now()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		if d := t.deliveries.Load(); d != last {
-			last, since = d, time.Now()
-		} else if time.Since(since) >= stallTimeout {
-			cancel(errStalled)
-			return
-		}
-	}
-}
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

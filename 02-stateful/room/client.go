@@ -45,10 +45,13 @@ const (
 // (1008, policy violation).
 const CloseTooSlow = websocket.ClosePolicyViolation
 
-// Client is one connection in the room. Two goroutines serve it: readLoop is
-// the only one that reads from conn, writeLoop the only one that writes to it.
-// gorilla/websocket allows at most one of each at a time; everyone else talks
-// to the writer through its outbox.
+// Client is one connection in the room. readLoop is the only goroutine that
+// reads from conn, for the connection's whole life. writeLoop is the only one
+// that writes messages to it, and runs only while some are waiting in the
+// outbox (see outbox.go). gorilla/websocket allows at most one reader and one
+// writer at a time; everyone else talks to the writer through the outbox.
+// Control frames (pings, close) are the exception: gorilla lets WriteControl
+// run beside the writer, so a timer sends the pings.
 type Client struct {
 	id   int
 	room *Room
@@ -60,10 +63,10 @@ type Client struct {
 	// batch.go); nil otherwise.
 	batch *batchConn
 
-	stopOnce  sync.Once
-	stopped   chan struct{} // closed when the connection must end
-	closeCode int           // the close frame writeLoop sends, if not 0
-	closeText string
+	pinger *time.Timer // sends the next keepalive ping
+
+	stopOnce sync.Once
+	stopped  chan struct{} // closed when the connection must end
 }
 
 func newClient(r *Room, id int, conn *websocket.Conn) *Client {
@@ -71,7 +74,7 @@ func newClient(r *Room, id int, conn *websocket.Conn) *Client {
 		id:      id,
 		room:    r,
 		conn:    conn,
-		out:     newOutbox(),
+		out:     &outbox{},
 		stopped: make(chan struct{}),
 	}
 	if conn != nil {
@@ -83,42 +86,74 @@ func newClient(r *Room, id int, conn *websocket.Conn) *Client {
 // ID returns the client's id in the room.
 func (c *Client) ID() int { return c.id }
 
-// prepare encodes m and frames it once, so that sending it to a thousand
-// clients costs one JSON encoding, not a thousand.
-func prepare(m Message) (*websocket.PreparedMessage, error) {
-	data, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	return websocket.NewPreparedMessage(websocket.TextMessage, data)
+// encode turns m into JSON once, so that sending it to a thousand clients
+// costs one encoding, not a thousand.
+func encode(m Message) ([]byte, error) {
+	return json.Marshal(m)
 }
 
-// enqueue hands a message to the client's writer without ever waiting. If
-// the outbox is full the client is too slow to keep up, and it is stopped:
-// one stuck client must not hold up a broadcast to everyone else.
-func (c *Client) enqueue(m *websocket.PreparedMessage) {
+// enqueue hands a message to the client's writer without ever waiting,
+// starting a writer if the client has none. If the outbox is full the client
+// is too slow to keep up, and it is stopped: one stuck client must not hold
+// up a broadcast to everyone else.
+func (c *Client) enqueue(m []byte) {
 	if c.isStopped() {
 		return // on its way out: nothing more to send
 	}
-	if !c.out.put(m) {
+	added, startWriter := c.out.put(m)
+	switch {
+	case !added:
 		c.stop(CloseTooSlow, "too slow")
+	case startWriter:
+		c.room.running.Add(1)
+		go c.writeLoop()
 	}
 }
 
-// stop asks the connection to end. If code is not 0, the writer first sends a
-// close frame with it. stop may be called from any goroutine, any number of
-// times; only the first call counts.
+// stop asks the connection to end: no more messages are sent, and if code
+// is not 0, a close frame with it. stop may be called from any goroutine, any
+// number of times; only the first call counts.
 func (c *Client) stop(code int, text string) {
 	c.stopOnce.Do(func() {
-		c.closeCode, c.closeText = code, text
 		close(c.stopped)
+		if c.pinger != nil {
+			c.pinger.Stop()
+		}
 		if code == CloseTooSlow {
 			c.room.log.Printf("Client %d is too slow to keep up; disconnecting it (%d)", c.id, code)
 			// The writer may be stuck in a write to this client: give that
 			// write little time left. net.Conn methods are goroutine-safe.
 			_ = c.conn.NetConn().SetWriteDeadline(time.Now().Add(closeGrace))
 		}
+		// stop may run inside a broadcast, which must not wait on this
+		// client's connection: the goodbye goes out from a goroutine of its own.
+		c.room.running.Add(1)
+		go c.sayGoodbye(code, text)
 	})
+}
+
+// sayGoodbye sends a close frame with code, if not 0, then makes sure the
+// reader does not wait for ever on a client that may never send anything
+// again: it has closeGrace to receive the answer to our close frame.
+func (c *Client) sayGoodbye(code int, text string) {
+	defer c.room.running.Done()
+	if code != 0 {
+		msg := websocket.FormatCloseMessage(code, text)
+		_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeGrace))
+	}
+	_ = c.conn.SetReadDeadline(time.Now().Add(closeGrace))
+}
+
+// ping sends a keepalive ping and sets the timer for the next one. A live
+// peer answers by itself, which moves the reader's deadline on.
+func (c *Client) ping() {
+	if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+		c.stop(0, "")
+		return
+	}
+	if !c.isStopped() {
+		c.pinger.Reset(pingPeriod)
+	}
 }
 
 // readLoop reads the client's messages until the connection ends, then
@@ -184,32 +219,19 @@ func isGoodbye(code int) bool {
 	return false
 }
 
-// writeLoop sends queued messages and keepalive pings until the client is
-// stopped or a write fails.
+// writeLoop sends what waits in the outbox until the outbox is empty, then
+// ends: an idle client has no writer goroutine. enqueue starts a new one when
+// a message arrives for a client that has none.
 func (c *Client) writeLoop() {
 	defer c.room.running.Done()
-	defer c.stop(0, "") // after a failed write, stop taking messages
-	ping := time.NewTicker(pingPeriod)
-	defer ping.Stop()
-	// When we are done, wake the reader if it is still waiting on a client
-	// that may never send anything again.
-	defer func() { _ = c.conn.SetReadDeadline(time.Now().Add(closeGrace)) }()
-
-	var batch []*websocket.PreparedMessage
-	for {
-		select {
-		case <-c.stopped:
-			c.sayGoodbye()
+	var batch [][]byte
+	for !c.isStopped() {
+		if batch = c.out.take(batch); len(batch) == 0 {
 			return
-		case <-c.out.ready:
-			batch = c.out.take(batch)
-			if err := c.write(batch); err != nil {
-				return
-			}
-		case <-ping.C:
-			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
-				return
-			}
+		}
+		if err := c.write(batch); err != nil {
+			c.stop(0, "") // the connection is broken: stop taking messages
+			return
 		}
 	}
 }
@@ -218,11 +240,11 @@ func (c *Client) writeLoop() {
 // batch.go) it sends up to maxBatch bytes of them with one system call, so a
 // client that has fallen behind catches up cheaply. It stops early if the
 // client is being stopped: stopping wins over sending what is left.
-func (c *Client) write(msgs []*websocket.PreparedMessage) error {
+func (c *Client) write(msgs [][]byte) error {
 	_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
 	if c.batch == nil {
 		for _, m := range msgs {
-			if err := c.conn.WritePreparedMessage(m); err != nil || c.isStopped() {
+			if err := c.conn.WriteMessage(websocket.TextMessage, m); err != nil || c.isStopped() {
 				return err
 			}
 		}
@@ -237,7 +259,7 @@ func (c *Client) write(msgs []*websocket.PreparedMessage) error {
 			}
 			c.batch.gather()
 		}
-		if err = c.conn.WritePreparedMessage(m); err != nil || c.isStopped() {
+		if err = c.conn.WriteMessage(websocket.TextMessage, m); err != nil || c.isStopped() {
 			break
 		}
 	}
@@ -253,13 +275,5 @@ func (c *Client) isStopped() bool {
 		return true
 	default:
 		return false
-	}
-}
-
-// sayGoodbye sends the close frame stop asked for, if any.
-func (c *Client) sayGoodbye() {
-	if c.closeCode != 0 {
-		msg := websocket.FormatCloseMessage(c.closeCode, c.closeText)
-		_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeGrace))
 	}
 }

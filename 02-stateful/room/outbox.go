@@ -1,56 +1,55 @@
 package room
 
-import (
-	"sync"
+import "sync"
 
-	"github.com/gorilla/websocket"
-)
-
-// outbox holds the messages waiting for one client's writer.
+// outbox holds the messages (encoded JSON) waiting for one client's writer, and knows
+// whether that client has a writer goroutine at the moment.
 //
-// A buffered channel would do the same job, but it reserves its whole buffer
-// up front, and most connections are idle most of the time: a thousand idle
-// clients with a 1024-message channel each would hold 8 MB of empty slots.
-// An outbox holds memory only while messages wait, and the writer takes
-// everything that waits at once, so it can send it all in one go.
+// Most connections are idle most of the time, so an idle one should cost as
+// little as possible. A buffered channel would reserve its whole buffer up
+// front (8 KB for 1024 messages), and a writer goroutine parked on it would
+// keep a stack of a few KB. An outbox holds memory only while messages wait,
+// and a writer runs only while there is something to write: the put that
+// finds no writer tells its caller to start one, and the writer ends when
+// take finds nothing left. So there is never more than one.
 type outbox struct {
 	mu      sync.Mutex
-	waiting []*websocket.PreparedMessage
-	ready   chan struct{} // holds a token while waiting may be non-empty
+	waiting [][]byte
+	writing bool // a writer goroutine is running
 }
 
-func newOutbox() *outbox {
-	return &outbox{ready: make(chan struct{}, 1)}
-}
-
-// put adds m unless sendQueue messages are already waiting; it never blocks
-// for longer than another goroutine's put or take.
-func (o *outbox) put(m *websocket.PreparedMessage) bool {
+// put adds m unless sendQueue messages are already waiting (added is then
+// false). startWriter is true if no writer is running: the caller must start
+// one. put never waits for longer than another goroutine's put or take.
+func (o *outbox) put(m []byte) (added, startWriter bool) {
 	o.mu.Lock()
+	defer o.mu.Unlock()
 	if len(o.waiting) >= sendQueue {
-		o.mu.Unlock()
-		return false
+		return false, false
 	}
 	o.waiting = append(o.waiting, m)
-	o.mu.Unlock()
-	select {
-	case o.ready <- struct{}{}: // wake the writer
-	default: // it has been woken already
-	}
-	return true
+	startWriter = !o.writing
+	o.writing = true
+	return true, startWriter
 }
 
 // take returns every waiting message, oldest first, and empties the outbox.
-// spare is the slice the previous take returned, handed back for reuse once
-// its messages are sent, so that a busy client does not allocate a new one
-// each time.
-func (o *outbox) take(spare []*websocket.PreparedMessage) []*websocket.PreparedMessage {
+// When nothing is waiting it returns none and records that the writer is
+// gone: the writer must then end. spare is the slice the previous take
+// returned, handed back for reuse once its messages are sent, so that a busy
+// client does not allocate a new one each time.
+func (o *outbox) take(spare [][]byte) [][]byte {
 	clear(spare) // let the sent messages be collected
 	if cap(spare) > maxSpare {
 		spare = nil // after a burst, give the big slice back to the collector
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if len(o.waiting) == 0 {
+		o.writing = false
+		o.waiting = nil // an idle client keeps no slice
+		return nil
+	}
 	taken := o.waiting
 	o.waiting = spare[:0]
 	return taken
@@ -64,5 +63,5 @@ func (o *outbox) len() int {
 }
 
 // maxSpare is the largest slice take keeps for reuse: enough for a busy
-// client's usual backlog, small enough that an idle one holds little.
+// client's usual backlog, small enough to be cheap.
 const maxSpare = 64

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"log"
 	"sync"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -30,7 +31,7 @@ type Room struct {
 	clients map[int]*Client // everyone connected to this process
 	closed  bool
 
-	running sync.WaitGroup // one per client goroutine, for Close
+	running sync.WaitGroup // one per goroutine serving a client, for Close
 
 	// joining lets one Join run at a time, as Node runs one connection
 	// handler at a time: ids then follow the order clients join in, and
@@ -89,19 +90,20 @@ func (r *Room) Join(conn *websocket.Conn) (*Client, error) {
 		return nil, err
 	}
 	c := newClient(r, id, conn)
+	c.pinger = time.AfterFunc(pingPeriod, c.ping)
 
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
+		c.pinger.Stop()
 		return nil, ErrClosed
 	}
 	r.clients[id] = c
-	r.running.Add(2)
+	r.running.Add(1)
 	r.mu.Unlock()
 
 	r.log.Printf("Client %d connected", id)
 	r.publish(id, Connected(id))
-	go c.writeLoop()
 	go c.readLoop()
 	return c, nil
 }
@@ -123,11 +125,12 @@ func (r *Room) broadcast(from int, m Message) {
 }
 
 // Deliver queues m for every client in this room except the one with id from
-// (the sender never gets its own message). The message is encoded and framed
-// once, however many clients receive it. Deliver never waits for a client: a
+// (the sender never gets its own message). The message is encoded once,
+// however many clients receive it; each writer only adds the two to ten
+// bytes of a WebSocket frame header. Deliver never waits for a client: a
 // client whose queue is full is disconnected instead (see Client.enqueue).
 func (r *Room) Deliver(from int, m Message) {
-	frame, err := prepare(m)
+	data, err := encode(m)
 	if err != nil {
 		r.log.Printf("Cannot encode %v: %v", m, err)
 		return
@@ -136,7 +139,7 @@ func (r *Room) Deliver(from int, m Message) {
 	defer r.mu.RUnlock()
 	for id, c := range r.clients {
 		if id != from {
-			c.enqueue(frame)
+			c.enqueue(data)
 		}
 	}
 }

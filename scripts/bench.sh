@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench.sh: how far does the lesson-2 server go? Runs the same load against
 # the Go server (02-stateful/server) and against a Node server written with
-# the notebook's `ws` package (bench/node/server.mjs), one fresh server
+# the notebook's `ws` package (node/room-server.mjs), one fresh server
 # process per scenario, and prints the figures side by side with the Go/Node
 # ratio. Node is skipped, with a message, where node or npm is missing.
 #
@@ -53,9 +53,9 @@ go build -o "$work/loadgen" ./02-stateful/loadgen
 have_node=no
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	say "Node.js or npm is not installed: skipping the Node reference server (Go figures only)."
-elif ! (cd bench/node && npm install --no-audit --no-fund --loglevel=error >"$work/npm.log" 2>&1); then
+elif ! (cd node && npm ci --no-audit --no-fund --loglevel=error >"$work/npm.log" 2>&1); then
 	cat "$work/npm.log" >&2
-	say "npm install failed in bench/node: skipping the Node reference server (Go figures only)."
+	say "npm ci failed in node/: skipping the Node reference server (Go figures only)."
 else
 	have_node=yes
 fi
@@ -114,7 +114,7 @@ run_one() {
 	[ "$limit" -le "$left" ] || limit=$left
 	case $impl in
 	go) start_server "$impl-$scenario" "$work/server" -addr 127.0.0.1:0 -quiet ;;
-	node) start_server "$impl-$scenario" node bench/node/server.mjs --addr 127.0.0.1:0 ;;
+	node) start_server "$impl-$scenario" node node/room-server.mjs -addr 127.0.0.1:0 ;;
 	esac
 	say "  $impl (pid $server_pid, ws://$server_addr):"
 	# CPU time and memory are read from /proc (Linux); elsewhere the rates

@@ -1,49 +1,28 @@
 // The notebook's stateful server, rewritten for this project as the Node
-// side of scripts/bench.sh. It speaks the same protocol with the same `ws`
+// side of scripts/bench.sh and scripts/interop.sh. It speaks the same protocol with the same `ws`
 // package: every connection gets the next id, and every other client hears
 // when someone connects ("client:connected"), broadcasts ("broadcast") or
 // disconnects ("client:disconnected").
 //
-//   node server.mjs                       listens on localhost:5406
-//   node server.mjs --addr 127.0.0.1:0    any free port; the address is printed
-//   ADDR=127.0.0.1:0 node server.mjs      the same, from the environment
+//   node room-server.mjs                       listens on localhost:5406
+//   node room-server.mjs -addr 127.0.0.1:0     any free port; the address is printed
 //
 // Two small departures keep the comparison about Go and Node rather than
 // about the notebook's shortcuts: a broadcast is encoded once, not once per
 // recipient, and a message that is not JSON is ignored instead of crashing
 // the process. Like the notebook's server, it prints nothing per message.
 
-import { parseArgs } from 'node:util';
 import { WebSocketServer } from 'ws';
+import { flag, hostAndPort } from './flags.mjs';
 
-const DEFAULT_ADDR = 'localhost:5406';
 const SHUTDOWN_GRACE_MS = 1000; // how long clients get to answer our close frame
 
 function fail(message) {
-  console.error(`server: ${message}`);
+  console.error(`room-server: ${message}`);
   process.exit(1);
 }
 
-// parseAddr splits "host:port" (or "[::1]:port"); an empty host means every
-// interface, port 0 any free port.
-function parseAddr(addr) {
-  const colon = addr.lastIndexOf(':');
-  const port = Number(addr.slice(colon + 1));
-  if (colon < 0 || addr.slice(colon + 1) === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    fail(`bad address ${JSON.stringify(addr)}: want host:port`);
-  }
-  const host = addr.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
-  return { host: host || undefined, port };
-}
-
-let options;
-try {
-  options = parseArgs({ options: { addr: { type: 'string' } } }).values;
-} catch (err) {
-  fail(err.message);
-}
-const { host, port } = parseAddr(options.addr ?? process.env.ADDR ?? DEFAULT_ADDR);
-
+const { host, port } = hostAndPort(flag('addr', 'localhost:5406'));
 const wss = new WebSocketServer({ host, port });
 const clients = new Map(); // id → socket, everyone connected now
 let lastId = 0;

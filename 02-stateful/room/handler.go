@@ -79,3 +79,16 @@ func CheckOrigin(allowed []string) func(*http.Request) bool {
 		return err == nil && strings.EqualFold(u.Host, req.Host)
 	}
 }
+
+// SplitOrigins turns a comma-separated list of origins, as the servers'
+// -origins flag takes it ("https://a.example, https://b.example"), into
+// the list NewHandler takes.
+func SplitOrigins(list string) []string {
+	var out []string
+	for _, part := range strings.Split(list, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}

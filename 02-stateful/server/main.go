@@ -14,7 +14,6 @@ import (
 	"log"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"example.com/wstutorial/02-stateful/room"
@@ -45,17 +44,6 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		opts = append(opts, room.Quiet())
 	}
 	r := room.New(logger, opts...)
-	handler := room.NewHandler(r, splitList(*origins)...)
+	handler := room.NewHandler(r, room.SplitOrigins(*origins)...)
 	return serve.Run(ctx, *addr, "ws", logger, handler, r.Close)
-}
-
-// splitList turns "a, b" into ["a" "b"].
-func splitList(s string) []string {
-	var out []string
-	for _, part := range strings.Split(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
 }

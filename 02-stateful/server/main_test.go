@@ -79,23 +79,6 @@ func testAddressInUse(t *testing.T, bin string) {
 	}
 }
 
-func TestSplitList(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []string
-	}{
-		{"", nil},
-		{" , ", nil},
-		{"https://a.example", []string{"https://a.example"}},
-		{"https://a.example, https://b.example,", []string{"https://a.example", "https://b.example"}},
-	}
-	for _, tt := range tests {
-		if got := splitList(tt.in); !slices.Equal(got, tt.want) {
-			t.Errorf("splitList(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 // dial connects to the server, failing the test if it cannot.
 func dial(t *testing.T, url string, header http.Header) *websocket.Conn {
 	t.Helper()

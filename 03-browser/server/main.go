@@ -14,7 +14,6 @@ import (
 	"log"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"example.com/wstutorial/02-stateful/room"
@@ -40,16 +39,5 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 	logger := log.New(stdout, "", 0)
 	r := room.New(logger)
-	return serve.Run(ctx, *addr, "http", logger, routes(r, splitList(*origins)), r.Close)
-}
-
-// splitList turns "a, b" into ["a" "b"].
-func splitList(s string) []string {
-	var out []string
-	for _, part := range strings.Split(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
+	return serve.Run(ctx, *addr, "http", logger, routes(r, room.SplitOrigins(*origins)), r.Close)
 }

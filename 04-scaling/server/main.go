@@ -15,7 +15,6 @@ import (
 	"log"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"example.com/wstutorial/02-stateful/room"
@@ -68,20 +67,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 
-	handler := room.NewHandler(r, splitList(*origins)...)
+	handler := room.NewHandler(r, room.SplitOrigins(*origins)...)
 	return serve.Run(ctx, *addr, "ws", logger, handler, func(ctx context.Context) {
 		r.Close(ctx) // every client leaves, and the others hear of it
 		node.Leave() // then the instance itself
 	})
-}
-
-// splitList turns "a, b" into ["a" "b"].
-func splitList(s string) []string {
-	var out []string
-	for _, part := range strings.Split(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
 }

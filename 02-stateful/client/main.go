@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"example.com/wstutorial/02-stateful/room"
+	"example.com/wstutorial/02-stateful/roomclient"
 )
 
 // deliveryTimeout is how long a client waits for a message the script has
@@ -42,43 +43,48 @@ func run(args []string, stdout io.Writer) error {
 	out := log.New(stdout, "", 0) // safe to use from several goroutines
 
 	out.Print("Starting up")
-	client1, err := dial(*url, "Client 1", out)
+	client1, err := roomclient.Dial(*url, printAs("Client 1", out))
 	if err != nil {
 		return err
 	}
-	defer client1.conn.Close()
 
 	// The notebook pauses to simulate clients arriving at different times.
 	time.Sleep(*step)
-	client2, err := dial(*url2, "Client 2", out)
+	client2, err := roomclient.Dial(*url2, printAs("Client 2", out))
 	if err != nil {
 		return err
 	}
-	defer client2.conn.Close()
-	// dial returns once the connection is open: the notebook's 'open' event.
-	hello := room.Message{Type: room.TypeBroadcast, Payload: "Hello"}
-	if err := client2.send(hello); err != nil {
+	// Dial returns once the connection is open: the notebook's 'open' event.
+	if err := client2.Send("Hello"); err != nil {
 		return fmt.Errorf("client 2: send: %w", err)
 	}
 
 	// Sleeping alone would not guarantee the broadcast has arrived before
 	// client 1 leaves; waiting for it does, however slow the machine.
 	time.Sleep(*step)
-	if err := client1.await(room.TypeBroadcast, deliveryTimeout); err != nil {
-		return err
+	if _, err := client1.Await(room.TypeBroadcast, deliveryTimeout); err != nil {
+		return fmt.Errorf("client 1: %w", err)
 	}
-	if err := client1.close(); err != nil {
-		return err
+	if err := client1.Close(); err != nil {
+		return fmt.Errorf("client 1: %w", err)
 	}
 
 	time.Sleep(*step)
 	// Client 2 must hear that client 1 left before it leaves too.
-	if err := client2.await(room.TypeDisconnected, deliveryTimeout); err != nil {
-		return err
+	if _, err := client2.Await(room.TypeDisconnected, deliveryTimeout); err != nil {
+		return fmt.Errorf("client 2: %w", err)
 	}
-	if err := client2.close(); err != nil {
-		return err
+	if err := client2.Close(); err != nil {
+		return fmt.Errorf("client 2: %w", err)
 	}
 	out.Print("Shutting down")
 	return nil
+}
+
+// printAs returns the handler that prints every message a client receives,
+// as the notebook's on('message') handlers do.
+func printAs(name string, out *log.Logger) func(room.Message) {
+	return func(m room.Message) {
+		out.Printf("%s received %s message: %s", name, m.Type, m.Payload)
+	}
 }

@@ -23,12 +23,17 @@ import (
 	"time"
 
 	"example.com/wstutorial/02-stateful/room"
+	"example.com/wstutorial/02-stateful/roomclient"
 	"example.com/wstutorial/03-browser/headless"
 )
 
 // reachTimeout bounds the first request to the server, which tells a server
 // that is not running from a page that does not work.
 const reachTimeout = 5 * time.Second
+
+// deliveryTimeout is how long the Go client waits for a message the page has
+// sent; generous, for a loaded machine.
+const deliveryTimeout = 20 * time.Second
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout); err != nil {
@@ -75,11 +80,10 @@ func run(args []string, stdout io.Writer) error {
 	}
 
 	out.Print("Go client joins the room")
-	gopher, err := dial(wsURL)
+	gopher, err := roomclient.Dial(wsURL, nil) // the page prints; the Go client only waits
 	if err != nil {
 		return err
 	}
-	defer gopher.conn.Close()
 	if err := page.showNext(); err != nil { // the Go client has connected
 		return err
 	}
@@ -92,24 +96,24 @@ func run(args []string, stdout io.Writer) error {
 	if err := page.showNext(); err != nil { // its own message
 		return err
 	}
-	m, err := gopher.await(room.TypeBroadcast)
+	m, err := gopher.Await(room.TypeBroadcast, deliveryTimeout)
 	if err != nil {
-		return err
+		return fmt.Errorf("the Go client: %w", err)
 	}
 	out.Printf("Go client received %s message: %s", m.Type, m.Payload)
 
 	const fromGo = "Hello from Go"
 	out.Printf("Go client sends %q", fromGo)
-	if err := gopher.send(room.Message{Type: room.TypeBroadcast, Payload: fromGo}); err != nil {
-		return err
+	if err := gopher.Send(fromGo); err != nil {
+		return fmt.Errorf("the Go client: send: %w", err)
 	}
 	if err := page.showNext(); err != nil {
 		return err
 	}
 
 	out.Print("Go client leaves the room")
-	if err := gopher.close(); err != nil {
-		return err
+	if err := gopher.Close(); err != nil {
+		return fmt.Errorf("the Go client: %w", err)
 	}
 	return page.showNext() // the Go client has disconnected
 }

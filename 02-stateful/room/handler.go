@@ -23,9 +23,10 @@ func NewHandler(r *Room, allowedOrigins ...string) *Handler {
 		room: r,
 		upgrader: websocket.Upgrader{
 			// Client messages are small; a small read buffer keeps idle
-			// connections cheap. Outgoing messages are prepared frames,
-			// written straight to the socket; the write buffer is only
-			// borrowed from the pool for the rare unprepared write.
+			// connections cheap. The write buffer, where the writer frames
+			// each message, is borrowed from the pool for the time of a
+			// write only, so an idle connection holds none. (A message
+			// longer than the buffer goes out as several frames.)
 			ReadBufferSize:  1024,
 			WriteBufferSize: 1024,
 			WriteBufferPool: &sync.Pool{},

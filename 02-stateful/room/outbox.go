@@ -7,7 +7,7 @@ import "sync"
 //
 // Most connections are idle most of the time, so an idle one should cost as
 // little as possible. A buffered channel would reserve its whole buffer up
-// front (8 KB for 1024 messages), and a writer goroutine parked on it would
+// front (24 KB for 1024 messages), and a writer goroutine parked on it would
 // keep a stack of a few KB. An outbox holds memory only while messages wait,
 // and a writer runs only while there is something to write: the put that
 // finds no writer tells its caller to start one, and the writer ends when

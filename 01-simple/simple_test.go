@@ -3,7 +3,6 @@
 package simple_test
 
 import (
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -127,7 +126,7 @@ func TestClientErrors(t *testing.T) {
 	tests := []struct {
 		name, url, want string
 	}{
-		{"no server", "ws://" + freeAddr(t), "cannot connect to"},
+		{"no server", "ws://" + progtest.FreeAddr(t), "cannot connect to"},
 		{"bad URL", "http//nowhere", "malformed ws or wss URL"},
 		{"handshake refused", "ws" + strings.TrimPrefix(refusing.URL, "http"), "refused the WebSocket handshake: 404"},
 	}
@@ -157,16 +156,4 @@ func dial(t *testing.T, url string) *websocket.Conn {
 	}
 	t.Cleanup(func() { conn.Close() })
 	return conn
-}
-
-// freeAddr returns a loopback address where nothing is listening.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }

@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -229,4 +231,28 @@ func (l *lines) waitFor(re *regexp.Regexp, timeout time.Duration, exited <-chan 
 			return "", fmt.Errorf("no such line within %s", timeout)
 		}
 	}
+}
+
+// FreeAddr returns a loopback address ("127.0.0.1:port") on which nothing
+// listens at the moment: for a test of what happens when no server is there,
+// or for a server the test starts itself.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// FreePort returns the port of FreeAddr.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(FreeAddr(t))
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

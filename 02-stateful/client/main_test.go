@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -72,7 +71,7 @@ func TestClientErrors(t *testing.T) {
 		url  string
 		want string // a regular expression for the one line on stderr
 	}{
-		{"no server", "ws://" + freeAddr(t), `^client: cannot connect to ws://\S+: .*connection refused$`},
+		{"no server", "ws://" + progtest.FreeAddr(t), `^client: cannot connect to ws://\S+: .*connection refused$`},
 		{"not a WebSocket URL", "http://localhost:5406", `^client: cannot connect to http://localhost:5406: .*malformed ws or wss URL$`},
 		{"not a URL", "::", `^client: cannot connect to ::: `},
 		{"server hangs up", "ws" + strings.TrimPrefix(hangUp.URL, "http"), `^client: [Cc]lient [12]\b`},
@@ -92,16 +91,4 @@ func TestClientErrors(t *testing.T) {
 			}
 		})
 	}
-}
-
-// freeAddr returns a loopback address on which nothing listens.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }

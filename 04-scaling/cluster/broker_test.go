@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"example.com/wstutorial/progtest"
 	"fmt"
 	"sync"
 	"testing"
@@ -13,7 +14,7 @@ import (
 func TestDialRaceForTheEmbeddedServer(t *testing.T) {
 	const rounds, instances = 5, 3
 	for round := range rounds {
-		url := fmt.Sprintf("nats://127.0.0.1:%d", freePort(t))
+		url := fmt.Sprintf("nats://127.0.0.1:%d", progtest.FreePort(t))
 		brokers := make([]*Broker, instances)
 		errs := make([]error, instances)
 		start := make(chan struct{})

@@ -3,7 +3,6 @@ package cluster
 import (
 	"io"
 	"log"
-	"net"
 	"testing"
 
 	"github.com/nats-io/nats.go"
@@ -40,17 +39,6 @@ func dialTest(t *testing.T, url string) *nats.Conn {
 	}
 	t.Cleanup(nc.Close)
 	return nc
-}
-
-// freePort returns a port nothing listens on at the moment.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 func discard() *log.Logger { return log.New(io.Discard, "", 0) }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -146,17 +145,6 @@ func (c *testCluster) waitLeft(cl *wsClient) {
 	for _, w := range c.watchers {
 		w.waitFor(room.Disconnected(cl.id), deliveryTimeout)
 	}
-}
-
-// freePort returns a port nothing listens on at the moment.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 func goldenLines(t *testing.T, name string) []string {

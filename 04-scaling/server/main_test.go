@@ -30,7 +30,7 @@ var (
 func TestDemo(t *testing.T) {
 	server := progtest.Build(t, "example.com/wstutorial/04-scaling/server")
 	client := progtest.Build(t, "example.com/wstutorial/02-stateful/client")
-	natsPort := freePort(t)
+	natsPort := progtest.FreePort(t)
 	natsURL := fmt.Sprintf("nats://127.0.0.1:%d", natsPort)
 
 	first := progtest.Start(t, server, "-addr", "127.0.0.1:0", "-nats", natsURL)
@@ -65,7 +65,7 @@ func TestDemo(t *testing.T) {
 func TestInstancesStartingTogether(t *testing.T) {
 	server := progtest.Build(t, "example.com/wstutorial/04-scaling/server")
 	client := progtest.Build(t, "example.com/wstutorial/02-stateful/client")
-	natsURL := fmt.Sprintf("nats://127.0.0.1:%d", freePort(t))
+	natsURL := fmt.Sprintf("nats://127.0.0.1:%d", progtest.FreePort(t))
 
 	var procs [2]*progtest.Proc
 	for i := range procs {

@@ -1,7 +1,6 @@
 package room
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -85,12 +84,6 @@ func newClient(r *Room, id int, conn *websocket.Conn) *Client {
 
 // ID returns the client's id in the room.
 func (c *Client) ID() int { return c.id }
-
-// encode turns m into JSON once, so that sending it to a thousand clients
-// costs one encoding, not a thousand.
-func encode(m Message) ([]byte, error) {
-	return json.Marshal(m)
-}
 
 // enqueue hands a message to the client's writer without ever waiting,
 // starting a writer if the client has none. If the outbox is full the client

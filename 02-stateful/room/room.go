@@ -10,6 +10,7 @@ package room
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log"
 	"sync"
@@ -130,7 +131,7 @@ func (r *Room) broadcast(from int, m Message) {
 // bytes of a WebSocket frame header. Deliver never waits for a client: a
 // client whose queue is full is disconnected instead (see Client.enqueue).
 func (r *Room) Deliver(from int, m Message) {
-	data, err := encode(m)
+	data, err := json.Marshal(m)
 	if err != nil {
 		r.log.Printf("Cannot encode %v: %v", m, err)
 		return

@@ -3,7 +3,6 @@ package cluster
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -68,18 +67,10 @@ func TestCounterIDsAreUniqueAcrossInstances(t *testing.T) {
 // Restore, which instances call when they reconnect, puts it back above
 // every id they know of.
 func TestCounterRestoredAfterTheBrokerLostIt(t *testing.T) {
-	first := startNATS(t)
-	port := first.Port()
-	nc := dialTest(t, first.URL())
-	reconnected := make(chan struct{}, 1)
-	nc.SetReconnectHandler(func(*nats.Conn) { reconnected <- struct{}{} })
-
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := NewCounter(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	broker := startForgetfulBroker(t)
+	c := broker.counter()
 	for want := 1; want <= 3; want++ {
 		if id, err := c.Next(ctx); err != nil || id != want {
 			t.Fatalf("Next = %d, %v; want %d", id, err, want)
@@ -87,19 +78,13 @@ func TestCounterRestoredAfterTheBrokerLostIt(t *testing.T) {
 	}
 	c.See(7) // another instance's client, heard of through an event
 
-	first.Close() // and its data with it
-	startNATSAt(t, port)
-	select {
-	case <-reconnected:
-	case <-ctx.Done():
-		t.Fatal("no reconnect")
-	}
+	broker.restartEmpty(ctx)
 	last, err := c.Restore(ctx)
 	if err != nil || last != 7 {
 		t.Fatalf("Restore = %d, %v; want 7", last, err)
 	}
 	// Another instance, which knows of no ids, continues from there.
-	other, err := NewCounter(dialTest(t, "nats://127.0.0.1:"+strconv.Itoa(port)))
+	other, err := NewCounter(dialTest(t, broker.url))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,29 +96,58 @@ func TestCounterRestoredAfterTheBrokerLostIt(t *testing.T) {
 // An instance that takes an id before anything restored the counter finds
 // the bucket gone, creates it again, and still continues above what it knew.
 func TestCounterRecreatesALostBucket(t *testing.T) {
-	first := startNATS(t)
-	port := first.Port()
-	nc := dialTest(t, first.URL())
-	reconnected := make(chan struct{}, 1)
-	nc.SetReconnectHandler(func(*nats.Conn) { reconnected <- struct{}{} })
-
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := NewCounter(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	broker := startForgetfulBroker(t)
+	c := broker.counter()
 	if _, err := c.Next(ctx); err != nil {
 		t.Fatal(err)
 	}
-	first.Close()
-	startNATSAt(t, port)
-	select {
-	case <-reconnected:
-	case <-ctx.Done():
-		t.Fatal("no reconnect")
-	}
+	broker.restartEmpty(ctx)
 	if id, err := c.Next(ctx); err != nil || id != 2 {
 		t.Fatalf("Next = %d, %v; want 2", id, err)
+	}
+}
+
+// forgetfulBroker is a NATS server that a test restarts on the same port
+// without its data, with one connection to it that reconnects.
+type forgetfulBroker struct {
+	t           *testing.T
+	server      *Embedded
+	url         string
+	nc          *nats.Conn
+	reconnected chan struct{}
+}
+
+func startForgetfulBroker(t *testing.T) *forgetfulBroker {
+	t.Helper()
+	b := &forgetfulBroker{t: t, server: startNATS(t), reconnected: make(chan struct{}, 1)}
+	b.url = b.server.URL()
+	b.nc = dialTest(t, b.url)
+	b.nc.SetReconnectHandler(func(*nats.Conn) { b.reconnected <- struct{}{} })
+	return b
+}
+
+// counter returns a Counter on the broker's connection.
+func (b *forgetfulBroker) counter() *Counter {
+	b.t.Helper()
+	c, err := NewCounter(b.nc)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return c
+}
+
+// restartEmpty stops the server, and its data with it, starts a new one on
+// the same port and waits until the connection is back.
+func (b *forgetfulBroker) restartEmpty(ctx context.Context) {
+	b.t.Helper()
+	port := b.server.Port()
+	b.server.Close()
+	b.server = startNATSAt(b.t, port)
+	select {
+	case <-b.reconnected:
+	case <-ctx.Done():
+		b.t.Fatal("no reconnect")
 	}
 }

@@ -22,12 +22,15 @@ func NewHandler(r *Room, allowedOrigins ...string) *Handler {
 	return &Handler{
 		room: r,
 		upgrader: websocket.Upgrader{
-			// Client messages are small; a small read buffer keeps idle
-			// connections cheap. The write buffer, where the writer frames
-			// each message, is borrowed from the pool for the time of a
-			// write only, so an idle connection holds none. (A message
-			// longer than the buffer goes out as several frames.)
-			ReadBufferSize:  1024,
+			// Every connection keeps its read buffer for life, so it is
+			// small: room for a frame header and a control frame (at most
+			// 125 bytes), or a couple of chat messages. A longer message
+			// is read past it, straight into the message's own buffer.
+			// The write buffer, where the writer frames each message, is
+			// borrowed from the pool for the time of a write only, so an
+			// idle connection holds none. (A message longer than the
+			// buffer goes out as several frames.)
+			ReadBufferSize:  256,
 			WriteBufferSize: 1024,
 			WriteBufferPool: &sync.Pool{},
 			CheckOrigin:     CheckOrigin(allowedOrigins),

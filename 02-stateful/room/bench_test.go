@@ -24,7 +24,7 @@ func BenchmarkDeliver(b *testing.B) {
 				r.clients[i+1] = clients[i]
 			}
 			m := broadcastOf("Hello")
-			spares := make([][][]byte, n) // as each writer keeps one
+			spares := make([][]*[]byte, n) // as each writer keeps one
 			b.ReportAllocs()
 			for b.Loop() {
 				r.Deliver(0, m)

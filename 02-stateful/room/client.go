@@ -89,7 +89,7 @@ func (c *Client) ID() int { return c.id }
 // starting a writer if the client has none. If the outbox is full the client
 // is too slow to keep up, and it is stopped: one stuck client must not hold
 // up a broadcast to everyone else.
-func (c *Client) enqueue(m []byte) {
+func (c *Client) enqueue(m *[]byte) {
 	if c.isStopped() {
 		return // on its way out: nothing more to send
 	}
@@ -217,7 +217,7 @@ func isGoodbye(code int) bool {
 // a message arrives for a client that has none.
 func (c *Client) writeLoop() {
 	defer c.room.running.Done()
-	var batch [][]byte
+	var batch []*[]byte
 	for !c.isStopped() {
 		if batch = c.out.take(batch); len(batch) == 0 {
 			return
@@ -233,11 +233,11 @@ func (c *Client) writeLoop() {
 // batch.go) it sends up to maxBatch bytes of them with one system call, so a
 // client that has fallen behind catches up cheaply. It stops early if the
 // client is being stopped: stopping wins over sending what is left.
-func (c *Client) write(msgs [][]byte) error {
+func (c *Client) write(msgs []*[]byte) error {
 	_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
 	if c.batch == nil {
 		for _, m := range msgs {
-			if err := c.conn.WriteMessage(websocket.TextMessage, m); err != nil || c.isStopped() {
+			if err := c.conn.WriteMessage(websocket.TextMessage, *m); err != nil || c.isStopped() {
 				return err
 			}
 		}
@@ -252,7 +252,7 @@ func (c *Client) write(msgs [][]byte) error {
 			}
 			c.batch.gather()
 		}
-		if err = c.conn.WriteMessage(websocket.TextMessage, m); err != nil || c.isStopped() {
+		if err = c.conn.WriteMessage(websocket.TextMessage, *m); err != nil || c.isStopped() {
 			break
 		}
 	}

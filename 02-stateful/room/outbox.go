@@ -5,23 +5,27 @@ import "sync"
 // outbox holds the messages (encoded JSON) waiting for one client's writer, and knows
 // whether that client has a writer goroutine at the moment.
 //
+// A message is queued as a pointer to bytes that every recipient shares: one
+// word per waiting message, where a []byte would take three. It adds up when
+// someone joins a big room and a notice waits in every outbox at once.
+//
 // Most connections are idle most of the time, so an idle one should cost as
 // little as possible. A buffered channel would reserve its whole buffer up
-// front (24 KB for 1024 messages), and a writer goroutine parked on it would
+// front (8 KB for 1024 pointers), and a writer goroutine parked on it would
 // keep a stack of a few KB. An outbox holds memory only while messages wait,
 // and a writer runs only while there is something to write: the put that
 // finds no writer tells its caller to start one, and the writer ends when
 // take finds nothing left. So there is never more than one.
 type outbox struct {
 	mu      sync.Mutex
-	waiting [][]byte
+	waiting []*[]byte
 	writing bool // a writer goroutine is running
 }
 
 // put adds m unless sendQueue messages are already waiting (added is then
 // false). startWriter is true if no writer is running: the caller must start
 // one. put never waits for longer than another goroutine's put or take.
-func (o *outbox) put(m []byte) (added, startWriter bool) {
+func (o *outbox) put(m *[]byte) (added, startWriter bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if len(o.waiting) >= sendQueue {
@@ -38,7 +42,7 @@ func (o *outbox) put(m []byte) (added, startWriter bool) {
 // gone: the writer must then end. spare is the slice the previous take
 // returned, handed back for reuse once its messages are sent, so that a busy
 // client does not allocate a new one each time.
-func (o *outbox) take(spare [][]byte) [][]byte {
+func (o *outbox) take(spare []*[]byte) []*[]byte {
 	clear(spare) // let the sent messages be collected
 	if cap(spare) > maxSpare {
 		spare = nil // after a burst, give the big slice back to the collector

@@ -127,8 +127,9 @@ func (r *Room) broadcast(from int, m Message) {
 
 // Deliver queues m for every client in this room except the one with id from
 // (the sender never gets its own message). The message is encoded once,
-// however many clients receive it; each writer only adds the two to ten
-// bytes of a WebSocket frame header. Deliver never waits for a client: a
+// however many clients receive it: each outbox gets a pointer to the same
+// bytes, and each writer only adds the two to ten bytes of a WebSocket frame
+// header. Deliver never waits for a client: a
 // client whose queue is full is disconnected instead (see Client.enqueue).
 func (r *Room) Deliver(from int, m Message) {
 	data, err := json.Marshal(m)
@@ -140,7 +141,7 @@ func (r *Room) Deliver(from int, m Message) {
 	defer r.mu.RUnlock()
 	for id, c := range r.clients {
 		if id != from {
-			c.enqueue(data)
+			c.enqueue(&data)
 		}
 	}
 }

@@ -57,8 +57,8 @@ func BenchmarkIdleConnection(b *testing.B) {
 			return runtime.NumGoroutine() <= goroutinesBefore+n
 		})
 		heapAfter, stacksAfter := liveMemory()
-		heap += float64(heapAfter-heapBefore) / n
-		stacks += float64(stacksAfter-stacksBefore) / n
+		heap += float64(int64(heapAfter)-int64(heapBefore)) / n
+		stacks += float64(int64(stacksAfter)-int64(stacksBefore)) / n
 
 		for _, conn := range conns {
 			conn.Close()

@@ -112,8 +112,11 @@ run_one() {
 		return 0
 	fi
 	[ "$limit" -le "$left" ] || limit=$left
+	# The Go server's limit on each client's sending rate is lifted (-rate 0):
+	# the load generator paces its senders itself, and the Node server has no
+	# such limit.
 	case $impl in
-	go) start_server "$impl-$scenario" "$work/server" -addr 127.0.0.1:0 -quiet ;;
+	go) start_server "$impl-$scenario" "$work/server" -addr 127.0.0.1:0 -quiet -rate 0 ;;
 	node) start_server "$impl-$scenario" node node/room-server.mjs -addr 127.0.0.1:0 ;;
 	esac
 	say "  $impl (pid $server_pid, ws://$server_addr):"

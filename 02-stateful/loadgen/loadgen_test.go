@@ -21,7 +21,7 @@ import (
 // the test and returns its ws:// URL.
 func startRoom(t *testing.T) string {
 	t.Helper()
-	r := room.New(log.New(io.Discard, "", 0), room.Quiet())
+	r := room.New(log.New(io.Discard, "", 0), room.Quiet(), room.SendRate(0))
 	srv := httptest.NewServer(room.NewHandler(r))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -5,6 +5,8 @@ import (
 	"io"
 	"log"
 	"testing"
+
+	"golang.org/x/time/rate"
 )
 
 var benchSizes = []int{100, 1000}
@@ -44,7 +46,8 @@ func BenchmarkBroadcast(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("clients=%d", n), func(b *testing.B) {
 			tr := newTestRoom(b)
-			tr.Room.quiet = true // as the server's -quiet: no log line per broadcast
+			tr.Room.quiet = true        // as the server's -quiet: no log line per broadcast
+			tr.Room.sendRate = rate.Inf // and its -rate 0: the sender is paced by the loop
 			clients := connectInBatches(b, tr, n)
 			sender, others := clients[0], clients[1:]
 			want := broadcastOf("Hello")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
 )
 
 // Each limit guards against a client that misbehaves or disappears.
@@ -64,6 +65,10 @@ type Client struct {
 
 	pinger *time.Timer // sends the next keepalive ping
 
+	// limiter paces the client's own messages (see SendRate); nil when the
+	// room sets no limit. Only readLoop uses it.
+	limiter *rate.Limiter
+
 	stopOnce sync.Once
 	stopped  chan struct{} // closed when the connection must end
 }
@@ -78,6 +83,9 @@ func newClient(r *Room, id int, conn *websocket.Conn) *Client {
 	}
 	if conn != nil {
 		c.batch, _ = conn.NetConn().(*batchConn)
+	}
+	if r.sendRate != rate.Inf {
+		c.limiter = rate.NewLimiter(r.sendRate, max(1, int(2*r.sendRate)))
 	}
 	return c
 }
@@ -169,6 +177,7 @@ func (c *Client) readLoop() {
 			c.room.log.Printf("Client %d disconnected%s", c.id, describeEnd(err))
 			return
 		}
+		c.waitForTurn()
 		if kind != websocket.TextMessage {
 			c.room.log.Printf("Client %d sent a binary message (%d bytes); ignored", c.id, len(data))
 			continue
@@ -179,6 +188,27 @@ func (c *Client) readLoop() {
 			continue
 		}
 		c.room.broadcast(c.id, m)
+	}
+}
+
+// waitForTurn holds the reader back while the client sends faster than the
+// room allows. Not reading is all it takes: the client's next messages wait
+// in its TCP connection, and when that is full, its sends wait. Every message
+// counts, good or bad, so bad input cannot flood the log either. A client
+// being stopped ends the wait at once.
+func (c *Client) waitForTurn() {
+	if c.limiter == nil {
+		return
+	}
+	delay := c.limiter.Reserve().Delay()
+	if delay == 0 {
+		return
+	}
+	timer := time.NewTimer(delay)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-c.stopped:
 	}
 }
 

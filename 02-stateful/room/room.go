@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
 )
 
 // ErrClosed is returned by Join once the room has been closed for shutdown.
@@ -24,8 +25,9 @@ var ErrClosed = errors.New("room closed")
 
 // Room is a set of connected clients. Create one with New.
 type Room struct {
-	log   *log.Logger
-	quiet bool
+	log      *log.Logger
+	quiet    bool
+	sendRate rate.Limit // messages a second each client may send; rate.Inf: no limit
 
 	mu      sync.RWMutex
 	lastID  int             // the notebook's createClientId counter
@@ -52,6 +54,29 @@ type Option func(*Room)
 // server's CPU time under load. Joins, leaves and problems are still logged.
 func Quiet() Option { return func(r *Room) { r.quiet = true } }
 
+// DefaultSendRate is how many messages a second a client may send, on
+// average, unless SendRate says otherwise.
+//
+// Every message a client sends costs a write to every other client, so a
+// client that sends as fast as it can makes work far faster than the writers
+// can do it: the other clients' outboxes fill up, and healthy clients are
+// disconnected as too slow. A limit per client stops that. People type far
+// more slowly than this; programs that need more can ask for it.
+const DefaultSendRate = 20
+
+// SendRate sets how many messages a second each client may send on average,
+// in bursts of up to twice that; 0 lifts the limit. A client over its rate
+// loses nothing: the room reads its messages more slowly, so they wait in its
+// own connection, and once that is full its sends wait too.
+func SendRate(perSecond float64) Option {
+	return func(r *Room) {
+		r.sendRate = rate.Limit(perSecond)
+		if perSecond <= 0 {
+			r.sendRate = rate.Inf
+		}
+	}
+}
+
 // WithIDs makes the room take client ids from next instead of its own counter.
 func WithIDs(next func() (int, error)) Option { return func(r *Room) { r.newID = next } }
 
@@ -64,7 +89,7 @@ func WithPublisher(publish func(from int, m Message)) Option {
 
 // New returns an empty room that logs to logger.
 func New(logger *log.Logger, opts ...Option) *Room {
-	r := &Room{log: logger, clients: make(map[int]*Client)}
+	r := &Room{log: logger, clients: make(map[int]*Client), sendRate: DefaultSendRate}
 	r.newID = r.nextLocalID
 	r.publish = r.Deliver
 	for _, opt := range opts {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
 )
 
 // A client that never reads must not hold up anyone else, and must be
@@ -32,6 +33,7 @@ func TestClientThatNeverReads(t *testing.T) {
 		maxRounds = 3000
 	)
 	tr := newTestRoom(t)
+	tr.sendRate = rate.Inf // the sender is paced by window, not by the room
 	sender, reader := tr.connect(t), tr.connect(t)
 	stuck, stuckID, err := tr.dial(nil) // nobody ever reads from stuck
 	if err != nil {

@@ -24,6 +24,7 @@ func TestServer(t *testing.T) {
 	t.Run("Interrupt", func(t *testing.T) { testInterrupt(t, bin) })
 	t.Run("OriginsFlag", func(t *testing.T) { testOriginsFlag(t, bin) })
 	t.Run("AddressInUse", func(t *testing.T) { testAddressInUse(t, bin) })
+	t.Run("NegativeRate", func(t *testing.T) { testNegativeRate(t, bin) })
 }
 
 // On Ctrl-C the server says goodbye to every client with 1001 (going away)
@@ -76,6 +77,15 @@ func testAddressInUse(t *testing.T, bin string) {
 	want := regexp.MustCompile(`^server: cannot listen on ` + regexp.QuoteMeta(addr) + `: .*address already in use$`)
 	if code != 1 || len(stderr) != 1 || !want.MatchString(stderr[0]) {
 		t.Errorf("exit code %d, stderr %q; want 1 and one line matching %s", code, stderr, want)
+	}
+}
+
+// A negative -rate is refused in one line on stderr, with exit code 1.
+func testNegativeRate(t *testing.T, bin string) {
+	code, _, stderr := progtest.Run(t, waitLong, bin, "-addr", "127.0.0.1:0", "-rate", "-5")
+	want := "server: -rate must be 0 (no limit) or more, not -5"
+	if code != 1 || len(stderr) != 1 || stderr[0] != want {
+		t.Errorf("exit code %d, stderr %q; want 1 and %q", code, stderr, want)
 	}
 }
 

@@ -1,0 +1,50 @@
+package room
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// A client that sends as fast as it can is read no faster than the room's
+// rate allows, after its first burst. It loses nothing, and every other
+// client receives all its messages in order without falling behind.
+func TestFastSenderIsReadAtTheRoomsRate(t *testing.T) {
+	const (
+		perSecond = 100
+		burst     = 2 * perSecond // what SendRate allows at once
+		messages  = burst + perSecond
+		receivers = 20
+	)
+	tr := newTestRoom(t)
+	tr.sendRate = perSecond
+	sender := tr.connect(t)
+	others := tr.connectMany(t, receivers)
+	marker := tr.deliverMarker()
+	sender.until(marker)
+	for _, c := range others {
+		c.until(marker)
+	}
+
+	start := time.Now()
+	go func() {
+		for i := range messages {
+			sender.send(fmt.Sprint(i))
+		}
+	}()
+	for _, c := range others {
+		for i := range messages {
+			c.expect(broadcastOf(fmt.Sprint(i)))
+		}
+	}
+
+	// The burst goes through at once; the rest takes a second at the rate.
+	least := time.Duration(messages-burst) * time.Second / perSecond
+	if elapsed := time.Since(start); elapsed < least*9/10 {
+		t.Errorf("%d messages arrived in %v; at %d a second after a burst of %d they take at least %v",
+			messages, elapsed, perSecond, burst, least)
+	}
+	if line, ok := tr.log.find("too slow"); ok {
+		t.Errorf("the room dropped a client: %s", line)
+	}
+}

@@ -9,6 +9,10 @@
 //
 // It only ever connects to this machine (a loopback address), every run is
 // bounded by -timeout, and it stops by itself.
+//
+// Start the lesson-2 server with -rate 0 for it: the load generator paces its
+// senders itself (-window), and the server's limit of 20 messages a second
+// per client would otherwise be all it measures.
 package main
 
 import (

@@ -60,12 +60,15 @@ func newTestRoom(t testing.TB, allowedOrigins ...string) *testRoom {
 	}))
 	tr.url = "ws" + strings.TrimPrefix(srv.URL, "http")
 	t.Cleanup(srv.Close)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-		defer cancel()
-		tr.Close(ctx)
-	})
+	t.Cleanup(func() { closeWithin(tr.Room, waitLimit) })
 	return tr
+}
+
+// closeWithin closes r, cutting the connections still open after limit.
+func closeWithin(r *Room, limit time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	r.Close(ctx)
 }
 
 // idFor returns the channel on which the handler reports the id of the

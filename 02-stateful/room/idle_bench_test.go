@@ -2,7 +2,6 @@ package room
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"log"
@@ -37,7 +36,7 @@ func BenchmarkIdleConnection(b *testing.B) {
 	r := New(log.New(io.Discard, "", 0), Quiet())
 	srv := httptest.NewServer(NewHandler(r))
 	defer srv.Close()
-	defer closeRoom(b, r)
+	defer closeWithin(r, waitLimit)
 
 	var heap, stacks float64
 	for b.Loop() {
@@ -126,10 +125,4 @@ func pollUntil(b *testing.B, what string, done func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-func closeRoom(b *testing.B, r *Room) {
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-	defer cancel()
-	r.Close(ctx)
 }

@@ -1,3 +1,5 @@
 module example.com/wstutorial/progtest
 
 go 1.26.0
+
+require github.com/gorilla/websocket v1.5.3

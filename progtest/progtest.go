@@ -187,16 +187,20 @@ func (l *lines) readFrom(r io.Reader) {
 	scanner := bufio.NewScanner(r)
 	scanner.Buffer(make([]byte, 64*1024), 1024*1024)
 	for scanner.Scan() {
-		l.mu.Lock()
-		l.all = append(l.all, scanner.Text())
-		close(l.changed)
-		l.changed = make(chan struct{})
-		l.mu.Unlock()
+		l.add(scanner.Text())
 	}
 	_, _ = io.Copy(io.Discard, r) // a line over the limit: keep draining
 	l.mu.Lock()
 	l.eof = true
 	l.mu.Unlock()
+}
+
+func (l *lines) add(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.all = append(l.all, line)
+	close(l.changed)
+	l.changed = make(chan struct{})
 }
 
 func (l *lines) snapshot() []string {

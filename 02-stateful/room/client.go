@@ -4,168 +4,90 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
-	"golang.org/x/time/rate"
 )
 
 // Each limit guards against a client that misbehaves or disappears.
 const (
-	// maxMessageSize bounds what one client message may make us buffer;
-	// gorilla has no limit by default. Larger messages get close code 1009.
+	// maxMessageSize bounds what one message may make the server buffer;
+	// gorilla sets no limit by default. A larger one is refused with 1009.
 	maxMessageSize = 64 * 1024
 
 	// pongWait is how long a connection may stay silent. We ping well within
-	// it, and any live peer answers pings by itself, so only a vanished peer
-	// (cable pulled, laptop shut) runs into it.
+	// it and a live peer answers pings by itself, so only a peer that has
+	// vanished (cable pulled, laptop shut) runs into it.
 	pongWait = 60 * time.Second
 
 	// pingPeriod is how often we ping: a little under pongWait, so the pong
 	// has time to come back.
 	pingPeriod = pongWait * 9 / 10
 
-	// writeWait bounds a single write. A client that stops reading fills its
-	// TCP buffers and would otherwise block its writer forever.
+	// writeWait bounds one write. A client that stops reading fills its TCP
+	// buffers, and a write to it would otherwise block for ever.
 	writeWait = 10 * time.Second
 
-	// closeGrace is how long we wait for the other side's close frame after
-	// sending ours, before cutting the connection.
+	// closeGrace is how long we wait for the answer to our close frame
+	// before cutting the connection.
 	closeGrace = time.Second
 
-	// sendQueue is how many messages may wait for a client's writer. A client
-	// that falls this far behind is disconnected rather than slowing the room.
-	// Healthy clients fall behind too, briefly, when many messages arrive at
-	// once, so the queue is deep; it costs nothing while empty (see outbox.go).
-	sendQueue = 1024
+	// sendQueue is how many messages may wait for a client's write pump. A
+	// client this far behind is dropped rather than allowed to slow the room.
+	sendQueue = 256
 )
 
 // CloseTooSlow is the close code a client gets when it cannot keep up
 // (1008, policy violation).
 const CloseTooSlow = websocket.ClosePolicyViolation
 
-// Client is one connection in the room. readLoop is the only goroutine that
-// reads from conn, for the connection's whole life. writeLoop is the only one
-// that writes messages to it, and runs only while some are waiting in the
-// outbox (see outbox.go). gorilla/websocket allows at most one reader and one
-// writer at a time; everyone else talks to the writer through the outbox.
-// Control frames (pings, close) are the exception: gorilla lets WriteControl
-// run beside the writer, so a timer sends the pings.
+// Client is one connection in the room, served by two goroutines. gorilla
+// allows one reader and one writer at a time on a connection, so readPump is
+// the only goroutine that reads it and writePump the only one that writes it.
+// Everyone else hands messages to writePump through the send channel.
 type Client struct {
 	id   int
 	room *Room
 	conn *websocket.Conn
-	out  *outbox // messages waiting for writeLoop
+	send chan []byte // encoded messages waiting for writePump
 
-	// batch is conn's network connection when it lets writeLoop send several
-	// messages with one system call (connections from Handler do, see
-	// batch.go); nil otherwise.
-	batch *batchConn
-
-	pinger *time.Timer // sends the next keepalive ping
-
-	// limiter paces the client's own messages (see SendRate); nil when the
-	// room sets no limit. Only readLoop uses it.
-	limiter *rate.Limiter
-
-	stopOnce sync.Once
-	stopped  chan struct{} // closed when the connection must end
+	// done is closed by the room when it removes the client. closeCode and
+	// closeText, set just before, say what close frame writePump sends
+	// (none when closeCode is 0: the client has already gone).
+	done      chan struct{}
+	closeCode int
+	closeText string
 }
 
 func newClient(r *Room, id int, conn *websocket.Conn) *Client {
-	c := &Client{
-		id:      id,
-		room:    r,
-		conn:    conn,
-		out:     &outbox{},
-		stopped: make(chan struct{}),
-	}
-	if conn != nil {
-		c.batch, _ = conn.NetConn().(*batchConn)
-	}
-	if r.sendRate != rate.Inf {
-		c.limiter = rate.NewLimiter(r.sendRate, max(1, int(2*r.sendRate)))
-	}
-	return c
-}
-
-// ID returns the client's id in the room.
-func (c *Client) ID() int { return c.id }
-
-// enqueue hands a message to the client's writer without ever waiting,
-// starting a writer if the client has none. If the outbox is full the client
-// is too slow to keep up, and it is stopped: one stuck client must not hold
-// up a broadcast to everyone else.
-func (c *Client) enqueue(m *[]byte) {
-	if c.isStopped() {
-		return // on its way out: nothing more to send
-	}
-	added, startWriter := c.out.put(m)
-	switch {
-	case !added:
-		c.stop(CloseTooSlow, "too slow")
-	case startWriter:
-		c.room.running.Add(1)
-		go c.writeLoop()
+	return &Client{
+		id:   id,
+		room: r,
+		conn: conn,
+		send: make(chan []byte, sendQueue),
+		done: make(chan struct{}),
 	}
 }
 
-// stop asks the connection to end: no more messages are sent, and if code
-// is not 0, a close frame with it. stop may be called from any goroutine, any
-// number of times; only the first call counts.
-func (c *Client) stop(code int, text string) {
-	c.stopOnce.Do(func() {
-		close(c.stopped)
-		if c.pinger != nil {
-			c.pinger.Stop()
-		}
-		if code == CloseTooSlow {
-			c.room.log.Printf("Client %d is too slow to keep up; disconnecting it (%d)", c.id, code)
-			// The writer may be stuck in a write to this client: give that
-			// write little time left. net.Conn methods are goroutine-safe.
-			_ = c.conn.NetConn().SetWriteDeadline(time.Now().Add(closeGrace))
-		}
-		// stop may run inside a broadcast, which must not wait on this
-		// client's connection: the goodbye goes out from a goroutine of its own.
-		c.room.running.Add(1)
-		go c.sayGoodbye(code, text)
-	})
-}
-
-// sayGoodbye sends a close frame with code, if not 0, then makes sure the
-// reader does not wait for ever on a client that may never send anything
-// again: it has closeGrace to receive the answer to our close frame.
-func (c *Client) sayGoodbye(code int, text string) {
-	defer c.room.running.Done()
-	if code != 0 {
-		msg := websocket.FormatCloseMessage(code, text)
-		_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeGrace))
-	}
-	_ = c.conn.SetReadDeadline(time.Now().Add(closeGrace))
-}
-
-// ping sends a keepalive ping and sets the timer for the next one. A live
-// peer answers by itself, which moves the reader's deadline on.
-func (c *Client) ping() {
-	if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
-		c.stop(0, "")
-		return
-	}
-	if !c.isStopped() {
-		c.pinger.Reset(pingPeriod)
+// queue hands data to the write pump without waiting, and reports false if
+// the queue is full. The room holds its lock while it calls queue, so it
+// never sends on send after done is closed.
+func (c *Client) queue(data []byte) bool {
+	select {
+	case c.send <- data:
+		return true
+	default:
+		return false
 	}
 }
 
-// readLoop reads the client's messages until the connection ends, then
+// readPump reads the client's messages until the connection ends, then
 // removes the client from the room. Reading is also what answers pings and
 // close frames, so it runs for the connection's whole life.
-func (c *Client) readLoop() {
-	defer c.room.running.Done()
+func (c *Client) readPump() {
+	defer c.room.pumps.Done()
 	defer c.conn.Close()
-	defer c.room.leave(c)
-	defer c.stop(0, "") // the writer has nothing left to do
-
 	c.conn.SetReadLimit(maxMessageSize)
 	_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
 	c.conn.SetPongHandler(func(string) error {
@@ -174,41 +96,80 @@ func (c *Client) readLoop() {
 	for {
 		kind, data, err := c.conn.ReadMessage()
 		if err != nil {
-			c.room.log.Printf("Client %d disconnected%s", c.id, describeEnd(err))
+			c.room.leave(c, describeEnd(err))
 			return
 		}
-		c.waitForTurn()
-		if kind != websocket.TextMessage {
-			c.room.log.Printf("Client %d sent a binary message (%d bytes); ignored", c.id, len(data))
-			continue
+		if c.removed() {
+			continue // on its way out: read only to hear the goodbye
 		}
+		c.handle(kind, data)
+	}
+}
+
+// handle acts on one message from the client. Bad input is logged and
+// ignored: it never takes the server down, and costs no one else anything.
+func (c *Client) handle(kind int, data []byte) {
+	switch {
+	case kind != websocket.TextMessage:
+		c.room.log.Printf("Client %d sent a binary message (%d bytes); ignored", c.id, len(data))
+	case !utf8.Valid(data):
+		// A text frame must hold UTF-8 (RFC 6455); 1007 says it did not.
+		c.room.log.Printf("Client %d sent text that is not UTF-8; disconnecting it (1007)", c.id)
+		c.room.remove(c, websocket.CloseInvalidFramePayloadData, "text must be UTF-8")
+	default:
 		m, err := ParseBroadcast(data)
 		if err != nil {
 			c.room.log.Printf("Client %d sent a bad message (%v); ignored", c.id, err)
-			continue
+			return
 		}
 		c.room.broadcast(c.id, m)
 	}
 }
 
-// waitForTurn holds the reader back while the client sends faster than the
-// room allows. Not reading is all it takes: the client's next messages wait
-// in its TCP connection, and when that is full, its sends wait. Every message
-// counts, good or bad, so bad input cannot flood the log either. A client
-// being stopped ends the wait at once.
-func (c *Client) waitForTurn() {
-	if c.limiter == nil {
-		return
+// writePump sends the client its messages and a ping every pingPeriod, until
+// the room removes the client; then it sends the close frame, if any.
+func (c *Client) writePump() {
+	defer c.room.pumps.Done()
+	ping := time.NewTicker(pingPeriod)
+	defer ping.Stop()
+	for {
+		select {
+		case data := <-c.send:
+			_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := c.conn.WriteMessage(websocket.TextMessage, data); err != nil {
+				c.conn.Close() // broken: wakes readPump, which removes the client
+				return
+			}
+		case <-ping.C:
+			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+				c.conn.Close()
+				return
+			}
+		case <-c.done:
+			c.sayGoodbye()
+			return
+		}
 	}
-	delay := c.limiter.Reserve().Delay()
-	if delay == 0 {
-		return
+}
+
+// sayGoodbye sends the close frame the room asked for, and gives readPump
+// closeGrace to read the answer: a client that never answers must not keep
+// the connection open.
+func (c *Client) sayGoodbye() {
+	if c.closeCode != 0 {
+		bye := websocket.FormatCloseMessage(c.closeCode, c.closeText)
+		_ = c.conn.WriteControl(websocket.CloseMessage, bye, time.Now().Add(closeGrace))
 	}
-	timer := time.NewTimer(delay)
-	defer timer.Stop()
+	_ = c.conn.SetReadDeadline(time.Now().Add(closeGrace))
+}
+
+// removed reports whether the room has removed the client.
+func (c *Client) removed() bool {
 	select {
-	case <-timer.C:
-	case <-c.stopped:
+	case <-c.done:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -221,9 +182,9 @@ func describeEnd(err error) string {
 	case errors.As(err, &closeErr) && isGoodbye(closeErr.Code):
 		return ""
 	case errors.As(err, &closeErr):
-		return fmt.Sprintf(" (close code %d %s)", closeErr.Code, closeErr.Text)
+		return fmt.Sprintf(" (close code %d %s)", closeErr.Code, ForLog(closeErr.Text))
 	case errors.Is(err, websocket.ErrReadLimit):
-		return " (message over the size limit; closed with 1009)"
+		return " (message over the size limit)"
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return " (no answer to ping, or no reply to our close)"
 	default:
@@ -240,63 +201,4 @@ func isGoodbye(code int) bool {
 		return true
 	}
 	return false
-}
-
-// writeLoop sends what waits in the outbox until the outbox is empty, then
-// ends: an idle client has no writer goroutine. enqueue starts a new one when
-// a message arrives for a client that has none.
-func (c *Client) writeLoop() {
-	defer c.room.running.Done()
-	var batch []*[]byte
-	for !c.isStopped() {
-		if batch = c.out.take(batch); len(batch) == 0 {
-			return
-		}
-		if err := c.write(batch); err != nil {
-			c.stop(0, "") // the connection is broken: stop taking messages
-			return
-		}
-	}
-}
-
-// write sends msgs, oldest first. When the connection batches (see
-// batch.go) it sends up to maxBatch bytes of them with one system call, so a
-// client that has fallen behind catches up cheaply. It stops early if the
-// client is being stopped: stopping wins over sending what is left.
-func (c *Client) write(msgs []*[]byte) error {
-	_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-	if c.batch == nil {
-		for _, m := range msgs {
-			if err := c.conn.WriteMessage(websocket.TextMessage, *m); err != nil || c.isStopped() {
-				return err
-			}
-		}
-		return nil
-	}
-	c.batch.gather()
-	var err error
-	for _, m := range msgs {
-		if c.batch.full() {
-			if err = c.batch.flush(); err != nil {
-				return err
-			}
-			c.batch.gather()
-		}
-		if err = c.conn.WriteMessage(websocket.TextMessage, *m); err != nil || c.isStopped() {
-			break
-		}
-	}
-	if flushErr := c.batch.flush(); err == nil {
-		err = flushErr
-	}
-	return err
-}
-
-func (c *Client) isStopped() bool {
-	select {
-	case <-c.stopped:
-		return true
-	default:
-		return false
-	}
 }

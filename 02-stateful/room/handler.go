@@ -1,10 +1,10 @@
 package room
 
 import (
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 
 	"github.com/gorilla/websocket"
 )
@@ -16,44 +16,33 @@ type Handler struct {
 	upgrader websocket.Upgrader
 }
 
-// NewHandler returns a handler for r. Browsers are only let in from the
+// NewHandler returns a handler for r. Browsers are let in only from the
 // server's own origin or one of allowedOrigins (see CheckOrigin).
 func NewHandler(r *Room, allowedOrigins ...string) *Handler {
 	return &Handler{
 		room: r,
 		upgrader: websocket.Upgrader{
-			// Every connection keeps its read buffer for life, so it is
-			// small: room for a frame header and a control frame (at most
-			// 125 bytes), or a couple of chat messages. A longer message
-			// is read past it, straight into the message's own buffer.
-			// The write buffer, where the writer frames each message, is
-			// borrowed from the pool for the time of a write only, so an
-			// idle connection holds none. (A message longer than the
-			// buffer goes out as several frames.)
-			ReadBufferSize:  256,
+			ReadBufferSize:  1024,
 			WriteBufferSize: 1024,
-			WriteBufferPool: &sync.Pool{},
 			CheckOrigin:     CheckOrigin(allowedOrigins),
 		},
 	}
 }
 
-// ServeHTTP upgrades the connection and returns at once: the room's goroutines
-// serve the client from then on. Returning lets net/http free what it kept
-// for the request, which makes each idle connection several times cheaper.
+// ServeHTTP upgrades the connection, hands it to the room and returns: the
+// client's pumps serve it from then on, and net/http can free what it kept
+// for the request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	// batchingWriter lets each client's writer send its waiting messages
-	// with one system call (see batch.go).
-	conn, err := h.upgrader.Upgrade(batchingWriter{w}, req, nil)
+	conn, err := h.upgrader.Upgrade(w, req, nil)
 	if err != nil {
 		// Upgrade has already answered with an HTTP error (403 for a
 		// foreign origin, 400 for a request that is not a WebSocket one).
 		h.room.log.Printf("Refused a connection from %s: %v", req.RemoteAddr, err)
 		return
 	}
-	if _, err := h.room.Join(conn); err != nil {
-		msg := websocket.FormatCloseMessage(websocket.CloseTryAgainLater, err.Error())
-		_ = conn.WriteMessage(websocket.CloseMessage, msg)
+	if err := h.room.Join(conn); err != nil {
+		bye := websocket.FormatCloseMessage(websocket.CloseTryAgainLater, err.Error())
+		_ = conn.WriteMessage(websocket.CloseMessage, bye)
 		conn.Close()
 	}
 }
@@ -68,6 +57,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // and this check refuses origins other than the server's own and those
 // listed. Programs such as the Go and Node clients send no Origin at all and
 // are not a cross-site risk, so they are let in.
+//
+// "The server's own" means the Origin names the host the request was sent
+// to (its Host header). A page can choose that name, though: a site whose
+// DNS name first points at its own server and then at 127.0.0.1 (DNS
+// rebinding) has a page whose Origin and Host agree while it talks to a
+// server on this machine. So when the connection came in on a loopback
+// address, the Host must also be a loopback name.
 func CheckOrigin(allowed []string) func(*http.Request) bool {
 	return func(req *http.Request) bool {
 		origin := req.Header.Get("Origin")
@@ -80,8 +76,38 @@ func CheckOrigin(allowed []string) func(*http.Request) bool {
 			}
 		}
 		u, err := url.Parse(origin)
-		return err == nil && strings.EqualFold(u.Host, req.Host)
+		if err != nil || !strings.EqualFold(u.Host, req.Host) {
+			return false
+		}
+		return !arrivedOnLoopback(req) || isLoopbackName(req.Host)
 	}
+}
+
+// arrivedOnLoopback reports whether req came in on a loopback address.
+func arrivedOnLoopback(req *http.Request) bool {
+	addr, ok := req.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return false
+	}
+	host, _, err := net.SplitHostPort(addr.String())
+	ip := net.ParseIP(host)
+	return err == nil && ip != nil && ip.IsLoopback()
+}
+
+// isLoopbackName reports whether hostport names this machine: localhost (or
+// a name under .localhost, which resolves to this machine by definition) or a
+// loopback address.
+func isLoopbackName(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = hostport // no port
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
 }
 
 // SplitOrigins turns a comma-separated list of origins, as the servers'

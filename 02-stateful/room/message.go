@@ -1,9 +1,12 @@
 package room
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"unicode/utf8"
 )
 
 // The message types of the notebook's protocol.
@@ -55,4 +58,36 @@ func ParseBroadcast(data []byte) (Message, error) {
 		return Message{}, errors.New("missing payload")
 	}
 	return Message{Type: in.Type, Payload: *in.Payload}, nil
+}
+
+// Encode turns m into the JSON that goes on the wire. It does not escape <, >
+// and & as encoding/json's Marshal does for HTML pages: escaped, each of those
+// characters takes six bytes, so a message full of them would grow sixfold on
+// its way to every client. JSON read by a WebSocket client needs no escaping.
+func Encode(m Message) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// logLimit is how much of a client's text a log line shows.
+const logLimit = 64
+
+// ForLog returns text as a quoted Go string, cut to its first logLimit
+// bytes. Quoting turns newlines and terminal escape codes into visible \n
+// and \x1b, so a client cannot write lines into the server's log that look
+// like the server's own, nor fill the log with one long message.
+func ForLog(text string) string {
+	if len(text) <= logLimit {
+		return strconv.Quote(text)
+	}
+	cut := logLimit
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut-- // do not split a character
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(text[:cut]), len(text))
 }

@@ -2,205 +2,194 @@
 // client the next id and tells every other client when someone joins, sends a
 // broadcast, or leaves.
 //
-// In the notebook this is a plain array and a counter, safe only because Node
-// runs everything on one thread. Here many goroutines touch the room at once,
-// so the registry is guarded by a mutex, and nobody ever writes to a
-// connection except that connection's own writer goroutine (see client.go).
+// The notebook keeps its clients in a plain array and counts ids with a plain
+// variable, which is safe only because Node runs all of it on one thread. In
+// Go every client is served by goroutines of its own, so the room guards its
+// map and its counter with a mutex, and only a client's own write pump ever
+// writes to its connection (see client.go).
 package room
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log"
 	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
-	"golang.org/x/time/rate"
 )
 
-// ErrClosed is returned by Join once the room has been closed for shutdown.
+// ErrClosed is why Join refuses a client once the room is shutting down.
 var ErrClosed = errors.New("room closed")
 
-// Room is a set of connected clients. Create one with New.
+// Relay is the room's one extension point: where ids come from and where
+// events go. Lesson 2 needs none (New): ids come from the room's own counter
+// and events go straight to its clients. Lesson 4 passes a relay that takes
+// ids from a counter shared by several servers and publishes each event to
+// all of them, each of which hands it to its room's Deliver.
+type Relay interface {
+	NextID() (int, error)
+	Publish(from int, m Message)
+}
+
+// Room is the set of connected clients. Create one with New.
 type Room struct {
-	log      *log.Logger
-	quiet    bool
-	sendRate rate.Limit // messages a second each client may send; rate.Inf: no limit
-
-	mu      sync.RWMutex
-	lastID  int             // the notebook's createClientId counter
-	clients map[int]*Client // everyone connected to this process
-	closed  bool
-
-	running sync.WaitGroup // one per goroutine serving a client, for Close
+	log   *log.Logger
+	relay Relay
 
 	// joining lets one Join run at a time, as Node runs one connection
-	// handler at a time: ids then follow the order clients join in, and
-	// each client hears of exactly those who join after it.
+	// handler at a time: ids then follow the order clients join in.
 	joining sync.Mutex
 
-	// newID and publish are the two seams lesson 4 replaces to spread one
-	// room over several processes.
-	newID   func() (int, error)
-	publish func(from int, m Message)
-}
+	mu      sync.Mutex
+	lastID  int             // the notebook's id counter
+	clients map[int]*Client // everyone connected
+	closed  bool            // shutting down: no one new gets in
 
-// Option changes how New builds a Room.
-type Option func(*Room)
-
-// Quiet stops the room from logging every broadcast, which would dominate the
-// server's CPU time under load. Joins, leaves and problems are still logged.
-func Quiet() Option { return func(r *Room) { r.quiet = true } }
-
-// DefaultSendRate is how many messages a second a client may send, on
-// average, unless SendRate says otherwise.
-//
-// Every message a client sends costs a write to every other client, so a
-// client that sends as fast as it can makes work far faster than the writers
-// can do it: the other clients' outboxes fill up, and healthy clients are
-// disconnected as too slow. A limit per client stops that. People type far
-// more slowly than this; programs that need more can ask for it.
-const DefaultSendRate = 20
-
-// SendRate sets how many messages a second each client may send on average,
-// in bursts of up to twice that; 0 lifts the limit. A client over its rate
-// loses nothing: the room reads its messages more slowly, so they wait in its
-// own connection, and once that is full its sends wait too.
-func SendRate(perSecond float64) Option {
-	return func(r *Room) {
-		r.sendRate = rate.Limit(perSecond)
-		if perSecond <= 0 {
-			r.sendRate = rate.Inf
-		}
-	}
-}
-
-// WithIDs makes the room take client ids from next instead of its own counter.
-func WithIDs(next func() (int, error)) Option { return func(r *Room) { r.newID = next } }
-
-// WithPublisher makes the room hand every event a client causes (joining,
-// broadcasting, leaving) to publish instead of delivering it locally. publish
-// is then responsible for calling Deliver on every room that should see it.
-func WithPublisher(publish func(from int, m Message)) Option {
-	return func(r *Room) { r.publish = publish }
+	pumps sync.WaitGroup // every client's read and write pumps, for Close
 }
 
 // New returns an empty room that logs to logger.
-func New(logger *log.Logger, opts ...Option) *Room {
-	r := &Room{log: logger, clients: make(map[int]*Client), sendRate: DefaultSendRate}
-	r.newID = r.nextLocalID
-	r.publish = r.Deliver
-	for _, opt := range opts {
-		opt(r)
+func New(logger *log.Logger) *Room {
+	return NewRelayed(logger, nil)
+}
+
+// NewRelayed returns an empty room whose ids and events go through relay;
+// a nil relay is the room on its own, as New makes it.
+func NewRelayed(logger *log.Logger, relay Relay) *Room {
+	r := &Room{log: logger, relay: relay, clients: make(map[int]*Client)}
+	if r.relay == nil {
+		r.relay = local{r}
 	}
 	return r
 }
 
-func (r *Room) nextLocalID() (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.lastID++
-	return r.lastID, nil
+// local is the relay of a room on its own.
+type local struct{ r *Room }
+
+func (l local) NextID() (int, error) {
+	l.r.mu.Lock()
+	defer l.r.mu.Unlock()
+	l.r.lastID++
+	return l.r.lastID, nil
 }
 
+func (l local) Publish(from int, m Message) { l.r.Deliver(from, m) }
+
 // Join gives conn the next id, adds it to the room, tells the others, and
-// starts the goroutines that serve it. It returns as soon as they are running:
-// the caller (an HTTP handler) does not have to stay around.
-func (r *Room) Join(conn *websocket.Conn) (*Client, error) {
+// starts the client's two pumps. It returns at once: from then on the pumps
+// serve the client, and the HTTP handler that called Join can return.
+func (r *Room) Join(conn *websocket.Conn) error {
 	r.joining.Lock()
 	defer r.joining.Unlock()
-	id, err := r.newID()
+	id, err := r.relay.NextID()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	c := newClient(r, id, conn)
-	c.pinger = time.AfterFunc(pingPeriod, c.ping)
 
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
-		c.pinger.Stop()
-		return nil, ErrClosed
+		return ErrClosed
 	}
 	r.clients[id] = c
-	r.running.Add(1)
+	r.pumps.Add(2)
 	r.mu.Unlock()
 
 	r.log.Printf("Client %d connected", id)
-	r.publish(id, Connected(id))
-	go c.readLoop()
-	return c, nil
+	r.relay.Publish(id, Connected(id))
+	go c.writePump()
+	go c.readPump()
+	return nil
 }
 
-// leave removes c and tells the others. Only c's reader calls it, once.
-func (r *Room) leave(c *Client) {
-	r.mu.Lock()
-	delete(r.clients, c.id)
-	r.mu.Unlock()
-	r.publish(c.id, Disconnected(c.id))
-}
-
-// broadcast is called by a client's reader with a message the client sent.
+// broadcast passes on a message that client from sent.
 func (r *Room) broadcast(from int, m Message) {
-	if !r.quiet {
-		r.log.Printf("Client %d broadcast: %s", from, m.Payload)
-	}
-	r.publish(from, m)
+	r.log.Printf("Client %d broadcast: %s", from, ForLog(m.Payload))
+	r.relay.Publish(from, m)
 }
 
-// Deliver queues m for every client in this room except the one with id from
-// (the sender never gets its own message). The message is encoded once,
-// however many clients receive it: each outbox gets a pointer to the same
-// bytes, and each writer only adds the two to ten bytes of a WebSocket frame
-// header. Deliver never waits for a client: a
-// client whose queue is full is disconnected instead (see Client.enqueue).
+// Deliver queues m for every client except the one with id from: the sender
+// never gets its own message. The message is encoded once, however many
+// clients receive it. Deliver never waits for a client: one whose queue is
+// full is dropped instead (see Client.queue), so a client that stopped
+// reading cannot hold up everyone else.
 func (r *Room) Deliver(from int, m Message) {
-	data, err := json.Marshal(m)
+	data, err := Encode(m)
 	if err != nil {
-		r.log.Printf("Cannot encode %v: %v", m, err)
+		r.log.Printf("Cannot encode %+v: %v", m, err)
 		return
 	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for id, c := range r.clients {
-		if id != from {
-			c.enqueue(&data)
+		if id != from && !c.queue(data) {
+			r.log.Printf("Client %d is too slow to keep up; disconnecting it", id)
+			r.removeLocked(c, CloseTooSlow, "too slow")
 		}
 	}
+}
+
+// remove takes c out of the room, if it is still in, and tells its write
+// pump to end, with a close frame of code unless code is 0.
+func (r *Room) remove(c *Client, code int, text string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.removeLocked(c, code, text)
+}
+
+// removeLocked is remove for a caller that holds r.mu. Only the first removal
+// of a client counts: the client is then no longer in the map.
+func (r *Room) removeLocked(c *Client, code int, text string) {
+	if r.clients[c.id] != c {
+		return
+	}
+	delete(r.clients, c.id)
+	if code != 0 {
+		// The write pump may be stuck in a write to a client that stopped
+		// reading: leave that write little time, so the goodbye comes soon.
+		_ = c.conn.NetConn().SetWriteDeadline(time.Now().Add(closeGrace))
+	}
+	c.closeCode, c.closeText = code, text
+	close(c.done) // after the two lines above: the write pump reads them once done is closed
+}
+
+// leave is called once by a client's read pump when its connection has ended.
+func (r *Room) leave(c *Client, why string) {
+	r.remove(c, 0, "")
+	r.log.Printf("Client %d disconnected%s", c.id, why)
+	r.relay.Publish(c.id, Disconnected(c.id))
 }
 
 // Len returns how many clients are connected.
 func (r *Room) Len() int {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	return len(r.clients)
 }
 
-// Close refuses new clients, sends every connected client a close frame
-// (1001, going away) and waits until their goroutines have finished or ctx
-// ends; connections still open then are cut.
+// Close turns new clients away, sends every client a close frame (1001,
+// going away) and waits until all their pumps have ended or ctx is done,
+// whichever is first. Connections still open then are cut.
 func (r *Room) Close(ctx context.Context) {
 	r.mu.Lock()
 	r.closed = true
-	clients := make([]*Client, 0, len(r.clients))
+	var clients []*Client
 	for _, c := range r.clients {
 		clients = append(clients, c)
+		r.removeLocked(c, websocket.CloseGoingAway, "server shutting down")
 	}
 	r.mu.Unlock()
 
-	for _, c := range clients {
-		c.stop(websocket.CloseGoingAway, "server shutting down")
-	}
-	finished := make(chan struct{})
-	go func() { r.running.Wait(); close(finished) }()
+	ended := make(chan struct{})
+	go func() { r.pumps.Wait(); close(ended) }()
 	select {
-	case <-finished:
+	case <-ended:
 	case <-ctx.Done():
 		for _, c := range clients {
 			c.conn.Close()
 		}
-		<-finished
+		<-ended
 	}
 }

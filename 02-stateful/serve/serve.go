@@ -41,11 +41,26 @@ func Run(ctx context.Context, addr, scheme string, logger *log.Logger, handler h
 	}
 
 	logger.Print("Shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
+	// Two things end side by side, each within ShutdownGrace. Shutdown stops
+	// accepting connections and waits for plain HTTP requests to finish; a
+	// request still unfinished after the grace is cut. closeConns says
+	// goodbye to the WebSocket clients on a clock of its own, so a slow
+	// HTTP request cannot eat the time the clients have to answer.
+	httpDone := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
+		defer cancel()
+		err := srv.Shutdown(ctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = srv.Close()
+		}
+		httpDone <- err
+	}()
+	roomCtx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	closeConns(roomCtx)
+	if err := <-httpDone; err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	closeConns(shutdownCtx)
 	return nil
 }

@@ -33,21 +33,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	flags := flag.NewFlagSet("server", flag.ContinueOnError)
 	addr := flags.String("addr", "localhost:5406", "`host:port` to listen on; port 0 picks a free port")
 	origins := flags.String("origins", "", "comma-separated browser `origins` to allow besides the server's own")
-	quiet := flags.Bool("quiet", false, "do not log each broadcast (for load tests)")
-	sendRate := flags.Float64("rate", room.DefaultSendRate, "messages a second each client may send, in bursts of twice that; 0: no limit (for load tests)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
-	if *sendRate < 0 {
-		return fmt.Errorf("-rate must be 0 (no limit) or more, not %v", *sendRate)
-	}
 
 	logger := log.New(stdout, "", 0)
-	opts := []room.Option{room.SendRate(*sendRate)}
-	if *quiet {
-		opts = append(opts, room.Quiet())
-	}
-	r := room.New(logger, opts...)
+	r := room.New(logger)
 	handler := room.NewHandler(r, room.SplitOrigins(*origins)...)
 	return serve.Run(ctx, *addr, "ws", logger, handler, r.Close)
 }

@@ -59,8 +59,9 @@ type Local interface {
 }
 
 // Node is one server instance's membership in the cluster. Its NextID and
-// Publish methods are what the room calls, through room.WithIDs and
-// room.WithPublisher, instead of its own counter and delivery.
+// Publish methods make it the room's relay (room.NewRelayed): the room
+// takes ids from it and hands it every event, instead of using its own
+// counter and delivering locally.
 type Node struct {
 	id        string
 	nc        *nats.Conn

@@ -39,7 +39,6 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	heartbeat := flags.Duration("heartbeat", cluster.DefaultHeartbeat,
 		fmt.Sprintf("how often instances announce their clients; one silent for %d heartbeats is presumed dead", cluster.MissedBeats))
 	origins := flags.String("origins", "", "comma-separated browser `origins` to allow besides the server's own")
-	quiet := flags.Bool("quiet", false, "do not log each broadcast (for load tests)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -56,13 +55,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer node.Leave() // in case we fail before the room closes
 
-	// The lesson-2 room, with its two seams filled: ids come from the
-	// cluster's counter, and events go to the whole cluster.
-	opts := []room.Option{room.WithIDs(node.NextID), room.WithPublisher(node.Publish)}
-	if *quiet {
-		opts = append(opts, room.Quiet())
-	}
-	r := room.New(logger, opts...)
+	// The lesson-2 room, with the cluster as its relay: ids come from the
+	// cluster's counter, and events go to every instance.
+	r := room.NewRelayed(logger, node)
 	if err := node.Start(r); err != nil {
 		return err
 	}

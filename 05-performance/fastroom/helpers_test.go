@@ -1,4 +1,4 @@
-package room
+package fastroom
 
 // Helpers shared by the room's tests: a room served over loopback, test
 // clients that record everything they receive, and a log that tests can wait
@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"example.com/wstutorial/02-stateful/room"
 	"fmt"
 	"log"
 	"net/http"
@@ -34,7 +35,9 @@ const inboxSize = 4096
 // TestMain fails the package if any test leaves a goroutine running.
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func broadcastOf(payload string) Message { return Message{Type: TypeBroadcast, Payload: payload} }
+func broadcastOf(payload string) room.Message {
+	return room.Message{Type: room.TypeBroadcast, Payload: payload}
+}
 
 // testRoom is a Room behind a real HTTP server on a loopback port.
 type testRoom struct {
@@ -163,8 +166,8 @@ func (tr *testRoom) connectMany(t testing.TB, n int) []*testClient {
 // deliverMarker sends a message from nobody (id 0) to every client. A client's
 // messages arrive in order, so once it has the marker it has everything the
 // room queued for it before.
-func (tr *testRoom) deliverMarker() Message {
-	m := Message{Type: "test:marker", Payload: "end of test traffic"}
+func (tr *testRoom) deliverMarker() room.Message {
+	m := room.Message{Type: "test:marker", Payload: "end of test traffic"}
 	tr.Deliver(0, m)
 	return m
 }
@@ -175,9 +178,9 @@ type testClient struct {
 	t     testing.TB
 	id    int // the id the room gave it
 	conn  *websocket.Conn
-	inbox chan Message  // received messages, in order; closed when reading ends
-	ended chan struct{} // closed when reading has ended
-	err   error         // why reading ended; set before ended is closed
+	inbox chan room.Message // received messages, in order; closed when reading ends
+	ended chan struct{}     // closed when reading has ended
+	err   error             // why reading ended; set before ended is closed
 }
 
 func startReading(t testing.TB, conn *websocket.Conn, id int) *testClient {
@@ -185,7 +188,7 @@ func startReading(t testing.TB, conn *websocket.Conn, id int) *testClient {
 		t:     t,
 		id:    id,
 		conn:  conn,
-		inbox: make(chan Message, inboxSize),
+		inbox: make(chan room.Message, inboxSize),
 		ended: make(chan struct{}),
 	}
 	go c.read()
@@ -205,16 +208,16 @@ func (c *testClient) read() {
 			c.err = err
 			return
 		}
-		var m Message
+		var m room.Message
 		if err := json.Unmarshal(data, &m); err != nil {
-			m = Message{Type: "test:not-json", Payload: string(data)}
+			m = room.Message{Type: "test:not-json", Payload: string(data)}
 		}
 		c.inbox <- m
 	}
 }
 
 // next returns the next message the client received, waiting for it.
-func (c *testClient) next() Message {
+func (c *testClient) next() room.Message {
 	c.t.Helper()
 	select {
 	case m, ok := <-c.inbox:
@@ -225,7 +228,7 @@ func (c *testClient) next() Message {
 	case <-time.After(waitLimit):
 		c.t.Fatalf("client %d: no message within %s", c.id, waitLimit)
 	}
-	return Message{}
+	return room.Message{}
 }
 
 // expect checks that the next messages the client receives are want, in order.
@@ -240,9 +243,9 @@ func (c *testClient) expect(want ...Message) {
 
 // until returns the messages the client receives before want, and consumes
 // want.
-func (c *testClient) until(want Message) []Message {
+func (c *testClient) until(want room.Message) []room.Message {
 	c.t.Helper()
-	var before []Message
+	var before []room.Message
 	for m := c.next(); m != want; m = c.next() {
 		before = append(before, m)
 	}

@@ -1,7 +1,8 @@
-package room
+package fastroom
 
 import (
 	"errors"
+	"example.com/wstutorial/02-stateful/room"
 	"fmt"
 	"net"
 	"strings"
@@ -40,8 +41,8 @@ func TestClientThatNeverReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stuck.Close()
-	sender.expect(Connected(reader.id), Connected(stuckID))
-	reader.expect(Connected(stuckID))
+	sender.expect(room.Connected(reader.id), room.Connected(stuckID))
+	reader.expect(room.Connected(stuckID))
 	tr.Room.mu.RLock()
 	stuckQueue := tr.clients[stuckID].out
 	tr.Room.mu.RUnlock()
@@ -58,7 +59,7 @@ func TestClientThatNeverReads(t *testing.T) {
 	receive := func(round int) {
 		t.Helper()
 		for m := reader.next(); m.Payload != payload(round); m = reader.next() {
-			if m != Disconnected(stuckID) || heardLeave {
+			if m != room.Disconnected(stuckID) || heardLeave {
 				t.Fatalf("the reader received %.40q, want message %d", m.Payload, round)
 			}
 			heardLeave = true
@@ -89,9 +90,9 @@ func TestClientThatNeverReads(t *testing.T) {
 	}
 
 	// Everyone else hears that it left, and carries on.
-	sender.expect(Disconnected(stuckID))
+	sender.expect(room.Disconnected(stuckID))
 	if !heardLeave {
-		reader.expect(Disconnected(stuckID))
+		reader.expect(room.Disconnected(stuckID))
 	}
 	sender.send("still here")
 	reader.expect(broadcastOf("still here"))

@@ -1,6 +1,7 @@
-package room
+package fastroom
 
 import (
+	"example.com/wstutorial/02-stateful/room"
 	"fmt"
 	"slices"
 	"sort"
@@ -19,22 +20,22 @@ func TestConnectAndDisconnectNotices(t *testing.T) {
 	if a.id != 1 || b.id != 2 || c.id != 3 {
 		t.Fatalf("ids %d, %d, %d; want 1, 2, 3", a.id, b.id, c.id)
 	}
-	a.expect(Connected(2), Connected(3))
-	b.expect(Connected(3))
+	a.expect(room.Connected(2), room.Connected(3))
+	b.expect(room.Connected(3))
 
 	b.close()
-	a.expect(Disconnected(2))
-	c.expect(Disconnected(2))
+	a.expect(room.Disconnected(2))
+	c.expect(room.Disconnected(2))
 	tr.log.waitFor(t, "Client 2 disconnected")
 
 	c.drop() // no closing handshake: the room must notice all the same
-	a.expect(Disconnected(3))
+	a.expect(room.Disconnected(3))
 
 	d := tr.connect(t)
 	if d.id != 4 {
 		t.Fatalf("a client joining after 3 have come and gone got id %d, want 4", d.id)
 	}
-	a.expect(Connected(4))
+	a.expect(room.Connected(4))
 	a.send("only d hears this")
 	d.expect(broadcastOf("only d hears this"))
 	if n := tr.Len(); n != 2 {
@@ -65,7 +66,7 @@ func TestIDsUnderConcurrentConnects(t *testing.T) {
 	for _, c := range clients {
 		var heard []int
 		for _, m := range c.until(marker) {
-			id, ok := noticeID(m, TypeConnected)
+			id, ok := noticeID(m, room.TypeConnected)
 			if !ok {
 				t.Fatalf("client %d received %+v", c.id, m)
 			}
@@ -82,7 +83,7 @@ func TestIDsUnderConcurrentConnects(t *testing.T) {
 }
 
 // noticeID returns the client id in a connected or disconnected notice.
-func noticeID(m Message, typ string) (int, bool) {
+func noticeID(m room.Message, typ string) (int, bool) {
 	if m.Type != typ {
 		return 0, false
 	}
@@ -139,7 +140,7 @@ func TestConcurrentBroadcasts(t *testing.T) {
 		for range want {
 			m := c.next()
 			var from, seq int
-			if _, err := fmt.Sscanf(m.Payload, format, &from, &seq); err != nil || m.Type != TypeBroadcast {
+			if _, err := fmt.Sscanf(m.Payload, format, &from, &seq); err != nil || m.Type != room.TypeBroadcast {
 				t.Fatalf("client %d received %+v", c.id, m)
 			}
 			switch {

@@ -1,7 +1,8 @@
-package room
+package fastroom
 
 import (
 	"encoding/json"
+	"example.com/wstutorial/02-stateful/room"
 	"fmt"
 	"strings"
 	"testing"
@@ -35,7 +36,7 @@ func TestBadInputIsIgnored(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tr := newTestRoom(t)
 			sender, other := tr.connect(t), tr.connect(t)
-			sender.expect(Connected(other.id))
+			sender.expect(room.Connected(other.id))
 
 			sender.sendRaw(tt.kind, []byte(tt.data))
 			line := tr.log.waitFor(t, fmt.Sprintf("Client %d sent", sender.id))
@@ -57,7 +58,7 @@ func TestBadInputIsIgnored(t *testing.T) {
 func TestMessageSizeLimit(t *testing.T) {
 	tr := newTestRoom(t)
 	sender, other := tr.connect(t), tr.connect(t)
-	sender.expect(Connected(other.id))
+	sender.expect(room.Connected(other.id))
 
 	largest, data := broadcastOfSize(maxMessageSize)
 	sender.sendRaw(websocket.TextMessage, data)
@@ -68,18 +69,18 @@ func TestMessageSizeLimit(t *testing.T) {
 	if code := sender.closeCode(); code != websocket.CloseMessageTooBig {
 		t.Errorf("the sender of an oversized message got close code %d, want %d", code, websocket.CloseMessageTooBig)
 	}
-	other.expect(Disconnected(sender.id))
+	other.expect(room.Disconnected(sender.id))
 	tr.log.waitFor(t, fmt.Sprintf("Client %d disconnected (message over the size limit", sender.id))
 
 	newcomer := tr.connect(t)
-	other.expect(Connected(newcomer.id))
+	other.expect(room.Connected(newcomer.id))
 	newcomer.send("the room is fine")
 	other.expect(broadcastOf("the room is fine"))
 }
 
 // broadcastOfSize returns a broadcast message that is exactly size bytes
 // of JSON, and that JSON.
-func broadcastOfSize(size int) (Message, []byte) {
+func broadcastOfSize(size int) (room.Message, []byte) {
 	empty, _ := json.Marshal(broadcastOf(""))
 	m := broadcastOf(strings.Repeat("x", size-len(empty)))
 	data, _ := json.Marshal(m)

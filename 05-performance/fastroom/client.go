@@ -1,0 +1,303 @@
+package fastroom
+
+import (
+	"errors"
+	"example.com/wstutorial/02-stateful/room"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
+)
+
+// Each limit guards against a client that misbehaves or disappears.
+const (
+	// maxMessageSize bounds what one client message may make us buffer;
+	// gorilla has no limit by default. Larger messages get close code 1009.
+	maxMessageSize = 64 * 1024
+
+	// pongWait is how long a connection may stay silent. We ping well within
+	// it, and any live peer answers pings by itself, so only a vanished peer
+	// (cable pulled, laptop shut) runs into it.
+	pongWait = 60 * time.Second
+
+	// pingPeriod is how often we ping: a little under pongWait, so the pong
+	// has time to come back.
+	pingPeriod = pongWait * 9 / 10
+
+	// writeWait bounds a single write. A client that stops reading fills its
+	// TCP buffers and would otherwise block its writer forever.
+	writeWait = 10 * time.Second
+
+	// closeGrace is how long we wait for the other side's close frame after
+	// sending ours, before cutting the connection.
+	closeGrace = time.Second
+
+	// sendQueue is how many messages may wait for a client's writer. A client
+	// that falls this far behind is disconnected rather than slowing the room.
+	// Healthy clients fall behind too, briefly, when many messages arrive at
+	// once, so the queue is deep; it costs nothing while empty (see outbox.go).
+	sendQueue = 1024
+)
+
+// CloseTooSlow is the close code a client gets when it cannot keep up
+// (1008, policy violation).
+const CloseTooSlow = websocket.ClosePolicyViolation
+
+// Client is one connection in the room. readLoop is the only goroutine that
+// reads from conn, for the connection's whole life. writeLoop is the only one
+// that writes messages to it, and runs only while some are waiting in the
+// outbox (see outbox.go). gorilla/websocket allows at most one reader and one
+// writer at a time; everyone else talks to the writer through the outbox.
+// Control frames (pings, close) are the exception: gorilla lets WriteControl
+// run beside the writer, so a timer sends the pings.
+type Client struct {
+	id   int
+	room *Room
+	conn *websocket.Conn
+	out  *outbox // messages waiting for writeLoop
+
+	// batch is conn's network connection when it lets writeLoop send several
+	// messages with one system call (connections from Handler do, see
+	// batch.go); nil otherwise.
+	batch *batchConn
+
+	pinger *time.Timer // sends the next keepalive ping
+
+	// limiter paces the client's own messages (see SendRate); nil when the
+	// room sets no limit. Only readLoop uses it.
+	limiter *rate.Limiter
+
+	stopOnce sync.Once
+	stopped  chan struct{} // closed when the connection must end
+}
+
+func newClient(r *Room, id int, conn *websocket.Conn) *Client {
+	c := &Client{
+		id:      id,
+		room:    r,
+		conn:    conn,
+		out:     &outbox{},
+		stopped: make(chan struct{}),
+	}
+	if conn != nil {
+		c.batch, _ = conn.NetConn().(*batchConn)
+	}
+	if r.sendRate != rate.Inf {
+		c.limiter = rate.NewLimiter(r.sendRate, max(1, int(2*r.sendRate)))
+	}
+	return c
+}
+
+// ID returns the client's id in the room.
+func (c *Client) ID() int { return c.id }
+
+// enqueue hands a message to the client's writer without ever waiting,
+// starting a writer if the client has none. If the outbox is full the client
+// is too slow to keep up, and it is stopped: one stuck client must not hold
+// up a broadcast to everyone else.
+func (c *Client) enqueue(m *[]byte) {
+	if c.isStopped() {
+		return // on its way out: nothing more to send
+	}
+	added, startWriter := c.out.put(m)
+	switch {
+	case !added:
+		c.stop(CloseTooSlow, "too slow")
+	case startWriter:
+		c.room.running.Add(1)
+		go c.writeLoop()
+	}
+}
+
+// stop asks the connection to end: no more messages are sent, and if code
+// is not 0, a close frame with it. stop may be called from any goroutine, any
+// number of times; only the first call counts.
+func (c *Client) stop(code int, text string) {
+	c.stopOnce.Do(func() {
+		close(c.stopped)
+		if c.pinger != nil {
+			c.pinger.Stop()
+		}
+		if code == CloseTooSlow {
+			c.room.log.Printf("Client %d is too slow to keep up; disconnecting it (%d)", c.id, code)
+			// The writer may be stuck in a write to this client: give that
+			// write little time left. net.Conn methods are goroutine-safe.
+			_ = c.conn.NetConn().SetWriteDeadline(time.Now().Add(closeGrace))
+		}
+		// stop may run inside a broadcast, which must not wait on this
+		// client's connection: the goodbye goes out from a goroutine of its own.
+		c.room.running.Add(1)
+		go c.sayGoodbye(code, text)
+	})
+}
+
+// sayGoodbye sends a close frame with code, if not 0, then makes sure the
+// reader does not wait for ever on a client that may never send anything
+// again: it has closeGrace to receive the answer to our close frame.
+func (c *Client) sayGoodbye(code int, text string) {
+	defer c.room.running.Done()
+	if code != 0 {
+		msg := websocket.FormatCloseMessage(code, text)
+		_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeGrace))
+	}
+	_ = c.conn.SetReadDeadline(time.Now().Add(closeGrace))
+}
+
+// ping sends a keepalive ping and sets the timer for the next one. A live
+// peer answers by itself, which moves the reader's deadline on.
+func (c *Client) ping() {
+	if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+		c.stop(0, "")
+		return
+	}
+	if !c.isStopped() {
+		c.pinger.Reset(pingPeriod)
+	}
+}
+
+// readLoop reads the client's messages until the connection ends, then
+// removes the client from the room. Reading is also what answers pings and
+// close frames, so it runs for the connection's whole life.
+func (c *Client) readLoop() {
+	defer c.room.running.Done()
+	defer c.conn.Close()
+	defer c.room.leave(c)
+	defer c.stop(0, "") // the writer has nothing left to do
+
+	c.conn.SetReadLimit(maxMessageSize)
+	_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
+	c.conn.SetPongHandler(func(string) error {
+		return c.conn.SetReadDeadline(time.Now().Add(pongWait))
+	})
+	for {
+		kind, data, err := c.conn.ReadMessage()
+		if err != nil {
+			c.room.log.Printf("Client %d disconnected%s", c.id, describeEnd(err))
+			return
+		}
+		c.waitForTurn()
+		if kind != websocket.TextMessage {
+			c.room.log.Printf("Client %d sent a binary message (%d bytes); ignored", c.id, len(data))
+			continue
+		}
+		m, err := room.ParseBroadcast(data)
+		if err != nil {
+			c.room.log.Printf("Client %d sent a bad message (%v); ignored", c.id, err)
+			continue
+		}
+		c.room.broadcast(c.id, m)
+	}
+}
+
+// waitForTurn holds the reader back while the client sends faster than the
+// room allows. Not reading is all it takes: the client's next messages wait
+// in its TCP connection, and when that is full, its sends wait. Every message
+// counts, good or bad, so bad input cannot flood the log either. A client
+// being stopped ends the wait at once.
+func (c *Client) waitForTurn() {
+	if c.limiter == nil {
+		return
+	}
+	delay := c.limiter.Reserve().Delay()
+	if delay == 0 {
+		return
+	}
+	timer := time.NewTimer(delay)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-c.stopped:
+	}
+}
+
+// describeEnd turns the error that ended a read into a few words for the log.
+// A normal goodbye gets none: it is not an error.
+func describeEnd(err error) string {
+	var closeErr *websocket.CloseError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &closeErr) && isGoodbye(closeErr.Code):
+		return ""
+	case errors.As(err, &closeErr):
+		return fmt.Sprintf(" (close code %d %s)", closeErr.Code, closeErr.Text)
+	case errors.Is(err, websocket.ErrReadLimit):
+		return " (message over the size limit; closed with 1009)"
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return " (no answer to ping, or no reply to our close)"
+	default:
+		return " (abruptly: " + err.Error() + ")"
+	}
+}
+
+// isGoodbye tells whether a close code means the client left on purpose.
+// 1005 (no status) is what browsers and Node's ws send when close() is called
+// without a code.
+func isGoodbye(code int) bool {
+	switch code {
+	case websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived:
+		return true
+	}
+	return false
+}
+
+// writeLoop sends what waits in the outbox until the outbox is empty, then
+// ends: an idle client has no writer goroutine. enqueue starts a new one when
+// a message arrives for a client that has none.
+func (c *Client) writeLoop() {
+	defer c.room.running.Done()
+	var batch []*[]byte
+	for !c.isStopped() {
+		if batch = c.out.take(batch); len(batch) == 0 {
+			return
+		}
+		if err := c.write(batch); err != nil {
+			c.stop(0, "") // the connection is broken: stop taking messages
+			return
+		}
+	}
+}
+
+// write sends msgs, oldest first. When the connection batches (see
+// batch.go) it sends up to maxBatch bytes of them with one system call, so a
+// client that has fallen behind catches up cheaply. It stops early if the
+// client is being stopped: stopping wins over sending what is left.
+func (c *Client) write(msgs []*[]byte) error {
+	_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+	if c.batch == nil {
+		for _, m := range msgs {
+			if err := c.conn.WriteMessage(websocket.TextMessage, *m); err != nil || c.isStopped() {
+				return err
+			}
+		}
+		return nil
+	}
+	c.batch.gather()
+	var err error
+	for _, m := range msgs {
+		if c.batch.full() {
+			if err = c.batch.flush(); err != nil {
+				return err
+			}
+			c.batch.gather()
+		}
+		if err = c.conn.WriteMessage(websocket.TextMessage, *m); err != nil || c.isStopped() {
+			break
+		}
+	}
+	if flushErr := c.batch.flush(); err == nil {
+		err = flushErr
+	}
+	return err
+}
+
+func (c *Client) isStopped() bool {
+	select {
+	case <-c.stopped:
+		return true
+	default:
+		return false
+	}
+}

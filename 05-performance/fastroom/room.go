@@ -1,0 +1,207 @@
+// Package room is the stateful part of lesson 2: a chat room that gives each
+// client the next id and tells every other client when someone joins, sends a
+// broadcast, or leaves.
+//
+// In the notebook this is a plain array and a counter, safe only because Node
+// runs everything on one thread. Here many goroutines touch the room at once,
+// so the registry is guarded by a mutex, and nobody ever writes to a
+// connection except that connection's own writer goroutine (see client.go).
+package fastroom
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"example.com/wstutorial/02-stateful/room"
+	"log"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
+)
+
+// ErrClosed is returned by Join once the room has been closed for shutdown.
+var ErrClosed = errors.New("room closed")
+
+// Room is a set of connected clients. Create one with New.
+type Room struct {
+	log      *log.Logger
+	quiet    bool
+	sendRate rate.Limit // messages a second each client may send; rate.Inf: no limit
+
+	mu      sync.RWMutex
+	lastID  int             // the notebook's createClientId counter
+	clients map[int]*Client // everyone connected to this process
+	closed  bool
+
+	running sync.WaitGroup // one per goroutine serving a client, for Close
+
+	// joining lets one Join run at a time, as Node runs one connection
+	// handler at a time: ids then follow the order clients join in, and
+	// each client hears of exactly those who join after it.
+	joining sync.Mutex
+
+	// newID and publish are the two seams lesson 4 replaces to spread one
+	// room over several processes.
+	newID   func() (int, error)
+	publish func(from int, m room.Message)
+}
+
+// Option changes how New builds a Room.
+type Option func(*Room)
+
+// Quiet stops the room from logging every broadcast, which would dominate the
+// server's CPU time under load. Joins, leaves and problems are still logged.
+func Quiet() Option { return func(r *Room) { r.quiet = true } }
+
+// DefaultSendRate is how many messages a second a client may send, on
+// average, unless SendRate says otherwise.
+//
+// Every message a client sends costs a write to every other client, so a
+// client that sends as fast as it can makes work far faster than the writers
+// can do it: the other clients' outboxes fill up, and healthy clients are
+// disconnected as too slow. A limit per client stops that. People type far
+// more slowly than this; programs that need more can ask for it.
+const DefaultSendRate = 20
+
+// SendRate sets how many messages a second each client may send on average,
+// in bursts of up to twice that; 0 lifts the limit. A client over its rate
+// loses nothing: the room reads its messages more slowly, so they wait in its
+// own connection, and once that is full its sends wait too.
+func SendRate(perSecond float64) Option {
+	return func(r *Room) {
+		r.sendRate = rate.Limit(perSecond)
+		if perSecond <= 0 {
+			r.sendRate = rate.Inf
+		}
+	}
+}
+
+// WithIDs makes the room take client ids from next instead of its own counter.
+func WithIDs(next func() (int, error)) Option { return func(r *Room) { r.newID = next } }
+
+// WithPublisher makes the room hand every event a client causes (joining,
+// broadcasting, leaving) to publish instead of delivering it locally. publish
+// is then responsible for calling Deliver on every room that should see it.
+func WithPublisher(publish func(from int, m room.Message)) Option {
+	return func(r *Room) { r.publish = publish }
+}
+
+// New returns an empty room that logs to logger.
+func New(logger *log.Logger, opts ...Option) *Room {
+	r := &Room{log: logger, clients: make(map[int]*Client), sendRate: DefaultSendRate}
+	r.newID = r.nextLocalID
+	r.publish = r.Deliver
+	for _, opt := range opts {
+		opt(r)
+	}
+	return r
+}
+
+func (r *Room) nextLocalID() (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lastID++
+	return r.lastID, nil
+}
+
+// Join gives conn the next id, adds it to the room, tells the others, and
+// starts the goroutines that serve it. It returns as soon as they are running:
+// the caller (an HTTP handler) does not have to stay around.
+func (r *Room) Join(conn *websocket.Conn) (*Client, error) {
+	r.joining.Lock()
+	defer r.joining.Unlock()
+	id, err := r.newID()
+	if err != nil {
+		return nil, err
+	}
+	c := newClient(r, id, conn)
+	c.pinger = time.AfterFunc(pingPeriod, c.ping)
+
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		c.pinger.Stop()
+		return nil, ErrClosed
+	}
+	r.clients[id] = c
+	r.running.Add(1)
+	r.mu.Unlock()
+
+	r.log.Printf("Client %d connected", id)
+	r.publish(id, room.Connected(id))
+	go c.readLoop()
+	return c, nil
+}
+
+// leave removes c and tells the others. Only c's reader calls it, once.
+func (r *Room) leave(c *Client) {
+	r.mu.Lock()
+	delete(r.clients, c.id)
+	r.mu.Unlock()
+	r.publish(c.id, room.Disconnected(c.id))
+}
+
+// broadcast is called by a client's reader with a message the client sent.
+func (r *Room) broadcast(from int, m room.Message) {
+	if !r.quiet {
+		r.log.Printf("Client %d broadcast: %s", from, m.Payload)
+	}
+	r.publish(from, m)
+}
+
+// Deliver queues m for every client in this room except the one with id from
+// (the sender never gets its own message). The message is encoded once,
+// however many clients receive it: each outbox gets a pointer to the same
+// bytes, and each writer only adds the two to ten bytes of a WebSocket frame
+// header. Deliver never waits for a client: a
+// client whose queue is full is disconnected instead (see Client.enqueue).
+func (r *Room) Deliver(from int, m room.Message) {
+	data, err := json.Marshal(m)
+	if err != nil {
+		r.log.Printf("Cannot encode %v: %v", m, err)
+		return
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for id, c := range r.clients {
+		if id != from {
+			c.enqueue(&data)
+		}
+	}
+}
+
+// Len returns how many clients are connected.
+func (r *Room) Len() int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(r.clients)
+}
+
+// Close refuses new clients, sends every connected client a close frame
+// (1001, going away) and waits until their goroutines have finished or ctx
+// ends; connections still open then are cut.
+func (r *Room) Close(ctx context.Context) {
+	r.mu.Lock()
+	r.closed = true
+	clients := make([]*Client, 0, len(r.clients))
+	for _, c := range r.clients {
+		clients = append(clients, c)
+	}
+	r.mu.Unlock()
+
+	for _, c := range clients {
+		c.stop(websocket.CloseGoingAway, "server shutting down")
+	}
+	finished := make(chan struct{})
+	go func() { r.running.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		for _, c := range clients {
+			c.conn.Close()
+		}
+		<-finished
+	}
+}

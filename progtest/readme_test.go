@@ -1,7 +1,6 @@
 package progtest_test
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -10,45 +9,119 @@ import (
 	"testing"
 )
 
-// readme is the repository's README, seen from this package's directory.
-const readme = "../README.md"
+// root is the repository's root, seen from this package's directory.
+const root = ".."
 
-// TestREADMETranscripts checks that every transcript the README shows is
-// exactly the golden file it names. The lessons' tests check that the
-// programs print their golden files, so together they keep the README equal
-// to what the programs really print: change a log line without changing the
-// README, and a test fails.
+// TestREADMETranscripts checks that every transcript a README shows is
+// exactly the golden file it names. Every README.md in the repository is
+// read (the root one and each lesson's), and a marker's path is always
+// relative to the repository's root, whichever README it is in:
+//
+//	<!-- transcript: 02-stateful/testdata/client.txt -->
+//
+// The lessons' tests check that the programs print their golden files, so
+// together they keep the READMEs equal to what the programs really print:
+// change a log line without changing the README that shows it, and a test
+// fails.
 func TestREADMETranscripts(t *testing.T) {
-	doc, err := os.ReadFile(readme)
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("%s does not exist: the README shows the lessons' transcripts, and this test checks them", readme)
-	}
+	readmes, err := findREADMEs(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	blocks, err := parseTranscripts(string(doc))
-	if err != nil {
-		t.Fatalf("%s: %v", readme, err)
+	shown := 0
+	for _, readme := range readmes {
+		doc, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(readme)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks, err := parseTranscripts(string(doc))
+		if err != nil {
+			t.Fatalf("%s: %v", readme, err)
+		}
+		shown += len(blocks)
+		for _, block := range blocks {
+			t.Run(readme+"/"+block.path, func(t *testing.T) {
+				checkBlock(t, readme, block)
+			})
+		}
 	}
-	if len(blocks) == 0 {
+	if shown == 0 {
 		// Without blocks this test would check nothing and pass: that is
-		// surely a README whose markers were lost.
-		t.Fatalf("%s shows no marked transcripts: put <!-- transcript: LESSON/testdata/NAME.txt --> on the line above each fenced block of program output", readme)
+		// surely a repository whose markers were lost.
+		t.Fatalf("no README.md in the repository shows a marked transcript (read: %s): put <!-- transcript: LESSON/testdata/NAME.txt --> on the line above each fenced block of program output",
+			strings.Join(readmes, ", "))
 	}
-	for _, block := range blocks {
-		t.Run(block.path, func(t *testing.T) {
-			golden, err := os.ReadFile(filepath.Join("..", filepath.FromSlash(block.path)))
+}
+
+// checkBlock compares one block of readme with the golden file it names.
+func checkBlock(t *testing.T, readme string, block transcriptBlock) {
+	t.Helper()
+	golden, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(block.path)))
+	if err != nil {
+		t.Fatalf("%s line %d shows the transcript %s (a path from the repository's root), which cannot be read: %v", readme, block.line, block.path, err)
+	}
+	// A block always ends in a newline; a golden file may not.
+	shown := strings.TrimSuffix(block.text, "\n")
+	want := strings.TrimSuffix(string(golden), "\n")
+	if shown != want {
+		t.Errorf("%s line %d differs from %s, what the program prints: %s\nmake the README's block show exactly:\n%s",
+			readme, block.line, block.path, firstDifference(shown, want), golden)
+	}
+}
+
+// findREADMEs returns the path, from dir, of every README.md under dir,
+// with slashes, in lexical order. Hidden directories (.git) and installed
+// packages (node_modules) are not the project's documents and are skipped.
+func findREADMEs(dir string) ([]string, error) {
+	var found []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() && p != dir && (strings.HasPrefix(name, ".") || name == "node_modules") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && name == "README.md" {
+			rel, err := filepath.Rel(dir, p)
 			if err != nil {
-				t.Fatalf("%s line %d shows the transcript %s, which cannot be read: %v", readme, block.line, block.path, err)
+				return err
 			}
-			// A block always ends in a newline; a golden file may not.
-			shown := strings.TrimSuffix(block.text, "\n")
-			want := strings.TrimSuffix(string(golden), "\n")
-			if shown != want {
-				t.Errorf("%s line %d differs from %s, what the program prints: %s\nmake the README's block show exactly:\n%s",
-					readme, block.line, block.path, firstDifference(shown, want), golden)
-			}
-		})
+			found = append(found, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("looking for README.md files: %w", err)
+	}
+	return found, nil
+}
+
+func TestFindREADMEs(t *testing.T) {
+	dir := t.TempDir()
+	for _, p := range []string{
+		"README.md",
+		"01-simple/README.md",
+		"01-simple/server/README.md",
+		"01-simple/notes.md",
+		".git/README.md",
+		"node/node_modules/ws/README.md",
+	} {
+		p = filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := findREADMEs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"01-simple/README.md", "01-simple/server/README.md", "README.md"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("findREADMEs = %v, want %v", got, want)
 	}
 }
 

@@ -23,14 +23,29 @@ const ShutdownGrace = time.Second
 // does not know about hijacked connections. Run returns nil after a clean
 // shutdown.
 func Run(ctx context.Context, addr, scheme string, logger *log.Logger, handler http.Handler, closeConns func(context.Context)) error {
-	// Listening before serving reports a taken port at once, and resolves
-	// port 0 to the real port, which we print for scripts and tests to read.
+	ln, err := Listen(addr, scheme, logger)
+	if err != nil {
+		return err
+	}
+	return Serve(ctx, ln, logger, handler, closeConns)
+}
+
+// Listen listens on addr and prints "Listening on <scheme>://<address>".
+// Listening before serving reports a taken port at once, and resolves port 0
+// to the real port, which we print for scripts and tests to read. A server
+// with work to do between the two (lesson 4 joins its cluster) calls Listen
+// and Serve itself.
+func Listen(addr, scheme string, logger *log.Logger) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("cannot listen on %s: %w", addr, err)
+		return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
 	}
 	logger.Printf("Listening on %s://%s", scheme, ln.Addr())
+	return ln, nil
+}
 
+// Serve is Run on a listener that Listen returned.
+func Serve(ctx context.Context, ln net.Listener, logger *log.Logger, handler http.Handler, closeConns func(context.Context)) error {
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

@@ -36,10 +36,10 @@ func TestBadInputIsIgnored(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tr := newTestRoom(t)
 			sender, other := tr.connect(t), tr.connect(t)
-			sender.expect(room.Connected(other.id))
+			sender.Expect(room.Connected(other.id))
 
-			sender.sendRaw(tt.kind, []byte(tt.data))
-			line := tr.log.waitFor(t, fmt.Sprintf("Client %d sent", sender.id))
+			sender.SendRaw(tt.kind, []byte(tt.data))
+			line := tr.waitForLog(fmt.Sprintf("Client %d sent", sender.id))
 			if !strings.Contains(line, tt.log) || !strings.HasSuffix(line, "ignored") {
 				t.Errorf("the room logged %q, want a line with %q that ends in ignored", line, tt.log)
 			}
@@ -47,7 +47,7 @@ func TestBadInputIsIgnored(t *testing.T) {
 			// The next thing the other client hears is the sender's next
 			// message, not the bad one.
 			sender.send("still here")
-			other.expect(broadcastOf("still here"))
+			other.Expect(broadcastOf("still here"))
 		})
 	}
 }
@@ -58,24 +58,24 @@ func TestBadInputIsIgnored(t *testing.T) {
 func TestMessageSizeLimit(t *testing.T) {
 	tr := newTestRoom(t)
 	sender, other := tr.connect(t), tr.connect(t)
-	sender.expect(room.Connected(other.id))
+	sender.Expect(room.Connected(other.id))
 
 	largest, data := broadcastOfSize(maxMessageSize)
-	sender.sendRaw(websocket.TextMessage, data)
-	other.expect(largest)
+	sender.SendRaw(websocket.TextMessage, data)
+	other.Expect(largest)
 
 	_, data = broadcastOfSize(maxMessageSize + 1)
-	sender.sendRaw(websocket.TextMessage, data)
-	if code := sender.closeCode(); code != websocket.CloseMessageTooBig {
+	sender.SendRaw(websocket.TextMessage, data)
+	if code := sender.CloseCode(); code != websocket.CloseMessageTooBig {
 		t.Errorf("the sender of an oversized message got close code %d, want %d", code, websocket.CloseMessageTooBig)
 	}
-	other.expect(room.Disconnected(sender.id))
-	tr.log.waitFor(t, fmt.Sprintf("Client %d disconnected (message over the size limit", sender.id))
+	other.Expect(room.Disconnected(sender.id))
+	tr.waitForLog(fmt.Sprintf("Client %d disconnected (message over the size limit", sender.id))
 
 	newcomer := tr.connect(t)
-	other.expect(room.Connected(newcomer.id))
+	other.Expect(room.Connected(newcomer.id))
 	newcomer.send("the room is fine")
-	other.expect(broadcastOf("the room is fine"))
+	other.Expect(broadcastOf("the room is fine"))
 }
 
 // broadcastOfSize returns a broadcast message that is exactly size bytes

@@ -70,7 +70,7 @@ func TestBatchConnIsFullAtMaxBatch(t *testing.T) {
 func TestHandlerConnectionsBatch(t *testing.T) {
 	tr := newTestRoom(t)
 	c := tr.connect(t)
-	defer c.close()
+	defer c.Close()
 	tr.Room.mu.RLock()
 	joined := tr.clients[c.id]
 	tr.Room.mu.RUnlock()

@@ -55,7 +55,7 @@ func BenchmarkBroadcast(b *testing.B) {
 			for b.Loop() {
 				sender.send(want.Payload)
 				for _, c := range others {
-					c.expect(want)
+					c.Expect(want)
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(others)), "ns/delivery")
@@ -66,14 +66,14 @@ func BenchmarkBroadcast(b *testing.B) {
 // connectInBatches connects n clients, a batch at a time, and waits after
 // each batch until every client has heard of the newcomers, so that no queue
 // ever holds more than a batch of notices.
-func connectInBatches(b *testing.B, tr *testRoom, n int) []*testClient {
+func connectInBatches(b *testing.B, tr *testRoom, n int) []testClient {
 	const batch = 100 // well below a send queue
-	var all []*testClient
+	var all []testClient
 	for len(all) < n {
 		all = append(all, tr.connectMany(b, min(batch, n-len(all)))...)
 		marker := tr.deliverMarker()
 		for _, c := range all {
-			c.until(marker)
+			c.Until(marker)
 		}
 	}
 	return all

@@ -20,24 +20,24 @@ func TestConnectAndDisconnectNotices(t *testing.T) {
 	if a.id != 1 || b.id != 2 || c.id != 3 {
 		t.Fatalf("ids %d, %d, %d; want 1, 2, 3", a.id, b.id, c.id)
 	}
-	a.expect(room.Connected(2), room.Connected(3))
-	b.expect(room.Connected(3))
+	a.Expect(room.Connected(2), room.Connected(3))
+	b.Expect(room.Connected(3))
 
-	b.close()
-	a.expect(room.Disconnected(2))
-	c.expect(room.Disconnected(2))
-	tr.log.waitFor(t, "Client 2 disconnected")
+	b.Close()
+	a.Expect(room.Disconnected(2))
+	c.Expect(room.Disconnected(2))
+	tr.waitForLog("Client 2 disconnected")
 
-	c.drop() // no closing handshake: the room must notice all the same
-	a.expect(room.Disconnected(3))
+	c.Drop() // no closing handshake: the room must notice all the same
+	a.Expect(room.Disconnected(3))
 
 	d := tr.connect(t)
 	if d.id != 4 {
 		t.Fatalf("a client joining after 3 have come and gone got id %d, want 4", d.id)
 	}
-	a.expect(room.Connected(4))
+	a.Expect(room.Connected(4))
 	a.send("only d hears this")
-	d.expect(broadcastOf("only d hears this"))
+	d.Expect(broadcastOf("only d hears this"))
 	if n := tr.Len(); n != 2 {
 		t.Fatalf("Len() = %d, want 2", n)
 	}
@@ -65,7 +65,7 @@ func TestIDsUnderConcurrentConnects(t *testing.T) {
 	marker := tr.deliverMarker()
 	for _, c := range clients {
 		var heard []int
-		for _, m := range c.until(marker) {
+		for _, m := range c.Until(marker) {
 			id, ok := noticeID(m, room.TypeConnected)
 			if !ok {
 				t.Fatalf("client %d received %+v", c.id, m)
@@ -114,7 +114,7 @@ func TestConcurrentBroadcasts(t *testing.T) {
 	all := tr.connectMany(t, clients)
 	marker := tr.deliverMarker()
 	for _, c := range all {
-		c.until(marker) // the connected notices: TestIDsUnderConcurrentConnects checks them
+		c.Until(marker) // the connected notices: TestIDsUnderConcurrentConnects checks them
 	}
 
 	var sending sync.WaitGroup
@@ -138,7 +138,7 @@ func TestConcurrentBroadcasts(t *testing.T) {
 		}
 		last := make(map[int]int) // sender id → last sequence number received
 		for range want {
-			m := c.next()
+			m := c.Next()
 			var from, seq int
 			if _, err := fmt.Sscanf(m.Payload, format, &from, &seq); err != nil || m.Type != room.TypeBroadcast {
 				t.Fatalf("client %d received %+v", c.id, m)
@@ -156,6 +156,6 @@ func TestConcurrentBroadcasts(t *testing.T) {
 	// Nothing more is on its way: no duplicates after the last message.
 	marker = tr.deliverMarker()
 	for _, c := range all {
-		c.expect(marker)
+		c.Expect(marker)
 	}
 }

@@ -11,7 +11,8 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"testing"
-	"time"
+
+	"example.com/wstutorial/progtest"
 )
 
 // BenchmarkIdleConnection measures what an idle client costs the server in
@@ -30,7 +31,7 @@ import (
 // runtime keeps goroutine descriptors for reuse, so later rounds in the same
 // process do not count them again.
 //
-//	go test -run '^$' -bench IdleConnection ./02-stateful/room
+//	go test -run '^$' -bench IdleConnection ./05-performance/fastroom
 func BenchmarkIdleConnection(b *testing.B) {
 	const n = 1000
 	r := New(log.New(io.Discard, "", 0), Quiet())
@@ -52,7 +53,7 @@ func BenchmarkIdleConnection(b *testing.B) {
 		}
 		// Each client has a reader goroutine; once the writers have sent
 		// the join notices, they end.
-		pollUntil(b, "the join notices to be written", func() bool {
+		progtest.WaitUntil(b, "the join notices to be written", func() bool {
 			return runtime.NumGoroutine() <= goroutinesBefore+n
 		})
 		heapAfter, stacksAfter := liveMemory()
@@ -62,7 +63,7 @@ func BenchmarkIdleConnection(b *testing.B) {
 		for _, conn := range conns {
 			conn.Close()
 		}
-		pollUntil(b, "the clients to leave", func() bool { return r.Len() == 0 })
+		progtest.WaitUntil(b, "the clients to leave", func() bool { return r.Len() == 0 })
 	}
 	b.ReportMetric(heap/float64(b.N), "heap-B/conn")
 	b.ReportMetric(stacks/float64(b.N), "stack-B/conn")
@@ -110,19 +111,4 @@ func liveMemory() (heap, stacks uint64) {
 	}
 	metrics.Read(samples)
 	return samples[0].Value.Uint64(), samples[1].Value.Uint64()
-}
-
-// pollUntil checks done every few milliseconds until it holds, and fails b
-// if it does not within waitLimit. It polls: the room offers no event for
-// either thing waited on here (its writers having finished, its last client
-// having left).
-func pollUntil(b *testing.B, what string, done func() bool) {
-	b.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for !done() {
-		if time.Now().After(deadline) {
-			b.Fatalf("gave up waiting for %s after %v", what, waitLimit)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

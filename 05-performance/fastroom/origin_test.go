@@ -46,5 +46,5 @@ func TestOrigin(t *testing.T) {
 			conn.Close()
 		}
 	}
-	tr.log.waitFor(t, "Refused a connection")
+	tr.waitForLog("Refused a connection")
 }

@@ -21,9 +21,9 @@ func TestFastSenderIsReadAtTheRoomsRate(t *testing.T) {
 	sender := tr.connect(t)
 	others := tr.connectMany(t, receivers)
 	marker := tr.deliverMarker()
-	sender.until(marker)
+	sender.Until(marker)
 	for _, c := range others {
-		c.until(marker)
+		c.Until(marker)
 	}
 
 	start := time.Now()
@@ -34,7 +34,7 @@ func TestFastSenderIsReadAtTheRoomsRate(t *testing.T) {
 	}()
 	for _, c := range others {
 		for i := range messages {
-			c.expect(broadcastOf(fmt.Sprint(i)))
+			c.Expect(broadcastOf(fmt.Sprint(i)))
 		}
 	}
 
@@ -44,7 +44,7 @@ func TestFastSenderIsReadAtTheRoomsRate(t *testing.T) {
 		t.Errorf("%d messages arrived in %v; at %d a second after a burst of %d they take at least %v",
 			messages, elapsed, perSecond, burst, least)
 	}
-	if line, ok := tr.log.find("too slow"); ok {
+	if line, ok := tr.logged("too slow"); ok {
 		t.Errorf("the room dropped a client: %s", line)
 	}
 }

@@ -1,11 +1,10 @@
-// Package room is the stateful part of lesson 2: a chat room that gives each
-// client the next id and tells every other client when someone joins, sends a
-// broadcast, or leaves.
+// Package fastroom is lesson 2's room made fast and made to face load: the
+// same protocol (lesson 2's room.Message), the same ids and notices, but
+// writes gathered into one system call, buffers held only while in use, and
+// limits on what clients may make it do (see the lesson's README).
 //
-// In the notebook this is a plain array and a counter, safe only because Node
-// runs everything on one thread. Here many goroutines touch the room at once,
-// so the registry is guarded by a mutex, and nobody ever writes to a
-// connection except that connection's own writer goroutine (see client.go).
+// Many goroutines touch the room at once, so the registry is guarded by a
+// mutex, and only one goroutine at a time ever writes to a connection.
 package fastroom
 
 import (

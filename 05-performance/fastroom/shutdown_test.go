@@ -13,7 +13,7 @@ import (
 // goroutines, and turns newcomers away with 1013 (try again later).
 func TestCloseSaysGoingAway(t *testing.T) {
 	tr := newTestRoom(t)
-	clients := []*testClient{tr.connect(t), tr.connect(t), tr.connect(t)}
+	clients := []testClient{tr.connect(t), tr.connect(t), tr.connect(t)}
 
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
@@ -22,7 +22,7 @@ func TestCloseSaysGoingAway(t *testing.T) {
 		t.Fatalf("Close took longer than %s", waitLimit)
 	}
 	for _, c := range clients {
-		if code := c.closeCode(); code != websocket.CloseGoingAway {
+		if code := c.CloseCode(); code != websocket.CloseGoingAway {
 			t.Errorf("client %d got close code %d, want %d", c.id, code, websocket.CloseGoingAway)
 		}
 	}
@@ -34,7 +34,7 @@ func TestCloseSaysGoingAway(t *testing.T) {
 	if late.id != 0 {
 		t.Errorf("a client joined a closed room with id %d", late.id)
 	}
-	if code := late.closeCode(); code != websocket.CloseTryAgainLater {
+	if code := late.CloseCode(); code != websocket.CloseTryAgainLater {
 		t.Errorf("a client connecting after Close got close code %d, want %d", code, websocket.CloseTryAgainLater)
 	}
 }
@@ -51,16 +51,16 @@ func TestNoGoroutinesLeftBehind(t *testing.T) {
 		t.Fatal(err)
 	}
 	polite.send("Hello")
-	crashed.until(broadcastOf("Hello"))
+	crashed.Until(broadcastOf("Hello"))
 
-	polite.close()
-	crashed.drop()
+	polite.Close()
+	crashed.Drop()
 	_, data := broadcastOfSize(maxMessageSize + 1)
-	oversized.sendRaw(websocket.TextMessage, data)
-	oversized.closeCode()
+	oversized.SendRaw(websocket.TextMessage, data)
+	oversized.CloseCode()
 	stuck.Close()
 	for _, id := range []int{polite.id, crashed.id, oversized.id, stuckID} {
-		tr.log.waitFor(t, fmt.Sprintf("Client %d disconnected", id))
+		tr.waitForLog(fmt.Sprintf("Client %d disconnected", id))
 	}
 
 	goleak.VerifyNone(t, before)

@@ -41,8 +41,8 @@ func TestClientThatNeverReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stuck.Close()
-	sender.expect(room.Connected(reader.id), room.Connected(stuckID))
-	reader.expect(room.Connected(stuckID))
+	sender.Expect(room.Connected(reader.id), room.Connected(stuckID))
+	reader.Expect(room.Connected(stuckID))
 	tr.Room.mu.RLock()
 	stuckQueue := tr.clients[stuckID].out
 	tr.Room.mu.RUnlock()
@@ -58,7 +58,7 @@ func TestClientThatNeverReads(t *testing.T) {
 	heardLeave := false // whether the reader has been told the non-reader left
 	receive := func(round int) {
 		t.Helper()
-		for m := reader.next(); m.Payload != payload(round); m = reader.next() {
+		for m := reader.Next(); m.Payload != payload(round); m = reader.Next() {
 			if m != room.Disconnected(stuckID) || heardLeave {
 				t.Fatalf("the reader received %.40q, want message %d", m.Payload, round)
 			}
@@ -66,8 +66,8 @@ func TestClientThatNeverReads(t *testing.T) {
 		}
 	}
 	dropped := func() bool {
-		_, tooSlow := tr.log.find(fmt.Sprintf("Client %d is too slow", stuckID))
-		_, gone := tr.log.find(fmt.Sprintf("Client %d disconnected", stuckID))
+		_, tooSlow := tr.logged(fmt.Sprintf("Client %d is too slow", stuckID))
+		_, gone := tr.logged(fmt.Sprintf("Client %d disconnected", stuckID))
 		return tooSlow || gone
 	}
 
@@ -90,12 +90,12 @@ func TestClientThatNeverReads(t *testing.T) {
 	}
 
 	// Everyone else hears that it left, and carries on.
-	sender.expect(room.Disconnected(stuckID))
+	sender.Expect(room.Disconnected(stuckID))
 	if !heardLeave {
-		reader.expect(room.Disconnected(stuckID))
+		reader.Expect(room.Disconnected(stuckID))
 	}
 	sender.send("still here")
-	reader.expect(broadcastOf("still here"))
+	reader.Expect(broadcastOf("still here"))
 
 	// The room has ended the non-reader's connection: reading it now yields
 	// what was buffered, then the end (a close frame if the writer was

@@ -14,15 +14,15 @@ import (
 	"testing"
 	"time"
 
-	"example.com/wstutorial/02-stateful/room"
+	"example.com/wstutorial/05-performance/fastroom"
 )
 
-// startRoom serves a lesson-2 room on a loopback port for the length of
+// startRoom serves a lesson-5 room on a loopback port for the length of
 // the test and returns its ws:// URL.
 func startRoom(t *testing.T) string {
 	t.Helper()
-	r := room.New(log.New(io.Discard, "", 0), room.Quiet(), room.SendRate(0))
-	srv := httptest.NewServer(room.NewHandler(r))
+	r := fastroom.New(log.New(io.Discard, "", 0), fastroom.Quiet(), fastroom.SendRate(0))
+	srv := httptest.NewServer(fastroom.NewHandler(r))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -11,7 +11,7 @@ import (
 //
 //	go test -run NONE -bench CounterNext ./04-scaling/cluster
 func BenchmarkCounterNext(b *testing.B) {
-	e, err := StartEmbedded("127.0.0.1", 0)
+	e, err := StartEmbedded("127.0.0.1", 0, "", b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -23,7 +23,7 @@ func BenchmarkCounterNext(b *testing.B) {
 func benchmarkNext(b *testing.B, e *Embedded, instances int) {
 	counters := make([]*Counter, instances)
 	for i := range counters {
-		nc, err := connect(e.URL())
+		nc, err := connect(e.URL(), nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -31,6 +31,9 @@ func benchmarkNext(b *testing.B, e *Embedded, instances int) {
 		if counters[i], err = NewCounter(nc); err != nil {
 			b.Fatal(err)
 		}
+	}
+	if _, err := counters[0].Restore(context.Background(), true); err != nil {
+		b.Fatal(err)
 	}
 	var next atomic.Int64
 	b.RunParallel(func(pb *testing.PB) {

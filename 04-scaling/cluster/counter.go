@@ -16,7 +16,16 @@ import (
 const (
 	bucketName = "wstutorial_room"
 	lastIDKey  = "last-id"
+
+	// maxReplicas is how many NATS servers keep a copy of the counter, when
+	// there are that many: with three, any one may fail.
+	maxReplicas = 3
 )
+
+// ErrNoCounter means that the broker holds no id counter: it is new, or it
+// lost its data. The ids in use are then known only to the instances that
+// gave them out; see Node.settle for how the counter is rebuilt from them.
+var ErrNoCounter = errors.New("the broker has no id counter")
 
 // Counter hands out client ids that are unique across the cluster and
 // increase with every one given out, the cluster-wide version of the
@@ -28,7 +37,12 @@ const (
 // the one it read: compare-and-set. If another instance wrote in between,
 // the write is refused, and the instance reads again and retries. So two
 // instances can never both take the same id.
+//
+// Next never creates the counter: from nothing it would start again at 1,
+// while clients with ids from before may still be connected. Only Restore
+// does, when told that every instance has been heard.
 type Counter struct {
+	nc *nats.Conn
 	js jetstream.JetStream
 
 	mu    sync.Mutex
@@ -42,15 +56,16 @@ func NewCounter(nc *nats.Conn) (*Counter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("JetStream: %w", err)
 	}
-	return &Counter{js: js}, nil
+	return &Counter{nc: nc, js: js}, nil
 }
 
-// Next takes the next id. It keeps retrying while other instances win the
-// race for the same id, until ctx ends.
+// Next takes the next id: one above both the stored counter and every id
+// this instance has seen. It keeps retrying while other instances win the
+// race for the same id, until ctx ends. It returns ErrNoCounter if the
+// broker has no counter.
 func (c *Counter) Next(ctx context.Context) (int, error) {
-	recreated := false
 	for {
-		kv, err := c.bucket(ctx)
+		kv, err := c.bucket(ctx, false)
 		if err != nil {
 			return 0, err
 		}
@@ -63,19 +78,11 @@ func (c *Counter) Next(ctx context.Context) (int, error) {
 				return next, nil
 			}
 		}
-		switch {
-		case isConflict(err):
-			continue // another instance took this id first; read again
-		case ctx.Err() != nil:
-			return 0, fmt.Errorf("next id: %w", err)
-		case !recreated:
-			// The bucket may have been lost (a NATS server restarted
-			// without its data). Look for it, or create it, once more.
-			recreated = true
-			c.forgetBucket()
-		default:
+		if !isConflict(err) {
+			c.forgetBucket() // it may be gone: look it up again next time
 			return 0, fmt.Errorf("next id: %w", err)
 		}
+		// Another instance took this id first: read again.
 	}
 }
 
@@ -94,26 +101,28 @@ func (c *Counter) Floor() int {
 }
 
 // Restore makes sure the stored counter is at least the highest id this
-// instance has seen, and returns the stored value. An instance calls it after
-// reconnecting: if the broker lost its data meanwhile, the counter would
-// start again from 1 and give out ids that clients still connected are using.
-func (c *Counter) Restore(ctx context.Context) (int, error) {
+// instance has seen, and returns the stored value. An instance calls it each
+// time it connects, before it gives out any id: if the broker is new or lost
+// its data meanwhile, the counter is behind the ids of clients still
+// connected. If there is no counter, Restore creates it only if create is
+// true, and otherwise returns ErrNoCounter.
+func (c *Counter) Restore(ctx context.Context, create bool) (int, error) {
 	c.forgetBucket() // the bucket may be gone with the old server
 	for {
-		kv, err := c.bucket(ctx)
+		kv, err := c.bucket(ctx, create)
 		if err != nil {
 			return 0, err
 		}
 		last, rev, err := read(ctx, kv)
-		if err != nil {
+		if err != nil && (!create || !errors.Is(err, ErrNoCounter)) {
 			return 0, fmt.Errorf("restore id counter: %w", err)
 		}
 		floor := c.Floor()
-		if last >= floor {
+		if rev != 0 && last >= floor {
 			c.See(last)
 			return last, nil
 		}
-		err = write(ctx, kv, floor, rev)
+		err = write(ctx, kv, max(last, floor), rev)
 		if err != nil && !isConflict(err) {
 			return 0, fmt.Errorf("restore id counter: %w", err)
 		}
@@ -121,27 +130,38 @@ func (c *Counter) Restore(ctx context.Context) (int, error) {
 	}
 }
 
-// bucket returns the key-value bucket, creating it if it does not exist yet.
-func (c *Counter) bucket(ctx context.Context) (jetstream.KeyValue, error) {
+// bucket returns the key-value bucket. If it does not exist, it creates it
+// if create is true, and otherwise returns ErrNoCounter.
+func (c *Counter) bucket(ctx context.Context, create bool) (jetstream.KeyValue, error) {
 	c.mu.Lock()
 	kv := c.kv
 	c.mu.Unlock()
 	if kv != nil {
 		return kv, nil
 	}
-	kv, err := c.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      bucketName,
-		Description: "the last client id given out in the wstutorial room",
-		History:     1, // only the current value matters
-		// On disk, so that a NATS server keeps the counter across
-		// restarts. On a real NATS cluster, also set Replicas to 3, so
-		// that losing one server loses nothing.
-		Storage: jetstream.FileStorage,
-	})
-	if errors.Is(err, jetstream.ErrBucketExists) {
-		// Created by another instance, or by an operator with other
-		// settings: use it as it is.
+	var err error
+	if create {
+		kv, err = c.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket:      bucketName,
+			Description: "the last client id given out in the wstutorial room",
+			History:     1, // only the current value matters
+			// In memory: nothing on disk to clean up after a crash. A
+			// broker that loses the counter is one the instances know
+			// how to rebuild it on (Node.settle), and on a NATS cluster
+			// each of three servers holds a copy.
+			Storage:  jetstream.MemoryStorage,
+			Replicas: min(maxReplicas, len(c.nc.Servers())),
+		})
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			// Created by another instance a moment ago, or by an
+			// operator with other settings: use it as it is.
+			kv, err = c.js.KeyValue(ctx, bucketName)
+		}
+	} else {
 		kv, err = c.js.KeyValue(ctx, bucketName)
+		if errors.Is(err, jetstream.ErrBucketNotFound) {
+			return nil, ErrNoCounter
+		}
 	}
 	if err != nil {
 		if errors.Is(err, jetstream.ErrJetStreamNotEnabled) {
@@ -161,12 +181,12 @@ func (c *Counter) forgetBucket() {
 	c.mu.Unlock()
 }
 
-// read returns the last id given out and its revision; both are 0 if no id
-// has been given out yet.
+// read returns the last id given out and its revision, or ErrNoCounter if
+// there is none.
 func read(ctx context.Context, kv jetstream.KeyValue) (last int, rev uint64, err error) {
 	entry, err := kv.Get(ctx, lastIDKey)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return 0, 0, nil
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) {
+		return 0, 0, ErrNoCounter
 	}
 	if err != nil {
 		return 0, 0, err

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -16,6 +17,8 @@ import (
 func TestCounterIDsAreUniqueAcrossInstances(t *testing.T) {
 	e := startNATS(t)
 	const instances, callers, perCaller = 3, 8, 10
+
+	createCounter(t, e.URL())
 
 	var mu sync.Mutex
 	owner := make(map[int]string) // id → who got it
@@ -63,14 +66,49 @@ func TestCounterIDsAreUniqueAcrossInstances(t *testing.T) {
 	}
 }
 
-// A NATS server that comes back without its data has lost the counter.
-// Restore, which instances call when they reconnect, puts it back above
-// every id they know of.
+// A broker without a counter (new, or restarted without its data) gets one
+// only from Restore with create, which instances call once they have heard
+// from every other instance. Next alone never creates one: it would start
+// again from 1 while clients with ids from before are still connected.
+func TestCounterNextNeverCreatesTheCounter(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	broker := startForgetfulBroker(t)
+	c := broker.counter()
+	if id, err := c.Next(ctx); !errors.Is(err, ErrNoCounter) {
+		t.Fatalf("Next on a new broker = %d, %v; want ErrNoCounter", id, err)
+	}
+	if _, err := c.Restore(ctx, false); !errors.Is(err, ErrNoCounter) {
+		t.Fatalf("Restore without create on a new broker: %v; want ErrNoCounter", err)
+	}
+	if last, err := c.Restore(ctx, true); err != nil || last != 0 {
+		t.Fatalf("Restore with create = %d, %v; want 0", last, err)
+	}
+	if id, err := c.Next(ctx); err != nil || id != 1 {
+		t.Fatalf("Next = %d, %v; want 1", id, err)
+	}
+
+	broker.restartEmpty(ctx)
+	for range 2 { // the first may fail on the old bucket's handle
+		if id, err := c.Next(ctx); err == nil {
+			t.Fatalf("Next after the broker lost the counter = %d; want an error", id)
+		}
+	}
+	if _, err := c.Restore(ctx, false); !errors.Is(err, ErrNoCounter) {
+		t.Fatalf("Restore without create after Next: %v; want ErrNoCounter", err)
+	}
+}
+
+// Restore puts the counter back above every id the instance knows of, so
+// that another instance, which knows of none, continues from there.
 func TestCounterRestoredAfterTheBrokerLostIt(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	broker := startForgetfulBroker(t)
 	c := broker.counter()
+	if _, err := c.Restore(ctx, true); err != nil {
+		t.Fatal(err)
+	}
 	for want := 1; want <= 3; want++ {
 		if id, err := c.Next(ctx); err != nil || id != want {
 			t.Fatalf("Next = %d, %v; want %d", id, err, want)
@@ -79,11 +117,10 @@ func TestCounterRestoredAfterTheBrokerLostIt(t *testing.T) {
 	c.See(7) // another instance's client, heard of through an event
 
 	broker.restartEmpty(ctx)
-	last, err := c.Restore(ctx)
+	last, err := c.Restore(ctx, true)
 	if err != nil || last != 7 {
 		t.Fatalf("Restore = %d, %v; want 7", last, err)
 	}
-	// Another instance, which knows of no ids, continues from there.
 	other, err := NewCounter(dialTest(t, broker.url))
 	if err != nil {
 		t.Fatal(err)
@@ -91,21 +128,26 @@ func TestCounterRestoredAfterTheBrokerLostIt(t *testing.T) {
 	if id, err := other.Next(ctx); err != nil || id != 8 {
 		t.Fatalf("Next after restore = %d, %v; want 8", id, err)
 	}
+	// An existing counter below what an instance knows is raised, without
+	// create: that is what every instance does when it connects.
+	c.See(20)
+	if last, err := c.Restore(ctx, false); err != nil || last != 20 {
+		t.Fatalf("Restore = %d, %v; want 20", last, err)
+	}
 }
 
-// An instance that takes an id before anything restored the counter finds
-// the bucket gone, creates it again, and still continues above what it knew.
-func TestCounterRecreatesALostBucket(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	broker := startForgetfulBroker(t)
-	c := broker.counter()
-	if _, err := c.Next(ctx); err != nil {
+// createCounter creates the counter on the broker at url, as the first
+// instance would.
+func createCounter(t *testing.T, url string) {
+	t.Helper()
+	c, err := NewCounter(dialTest(t, url))
+	if err != nil {
 		t.Fatal(err)
 	}
-	broker.restartEmpty(ctx)
-	if id, err := c.Next(ctx); err != nil || id != 2 {
-		t.Fatalf("Next = %d, %v; want 2", id, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := c.Restore(ctx, true); err != nil {
+		t.Fatal(err)
 	}
 }
 

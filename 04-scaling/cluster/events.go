@@ -29,11 +29,14 @@ type event struct {
 	Message  room.Message `json:"message"`
 }
 
-// beat is an instance's heartbeat: the ids of all its clients at that moment.
-// An instance's first beat says Hello, its last one says Bye.
+// beat is an instance's heartbeat: the ids of all its clients at that moment,
+// and the highest id it knows of anywhere, which an instance that has to
+// rebuild the id counter starts from. An instance's first beat says Hello,
+// its last one says Bye.
 type beat struct {
 	Instance string `json:"instance"`
 	Clients  []int  `json:"clients"`
+	Last     int    `json:"last"`
 	Hello    bool   `json:"hello,omitempty"`
 	Bye      bool   `json:"bye,omitempty"`
 }

@@ -22,7 +22,7 @@ func startNATS(t *testing.T) *Embedded {
 // startNATSAt starts one on a given port, for a test that restarts it there.
 func startNATSAt(t *testing.T, port int) *Embedded {
 	t.Helper()
-	e, err := StartEmbedded("127.0.0.1", port)
+	e, err := StartEmbedded("127.0.0.1", port, "", t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func startNATSAt(t *testing.T, port int) *Embedded {
 // dialTest connects the way instances do.
 func dialTest(t *testing.T, url string) *nats.Conn {
 	t.Helper()
-	nc, err := connect(url)
+	nc, err := connect(url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,8 +35,10 @@ const (
 	// is turned away with close code 1013 (try again later).
 	idTimeout = 5 * time.Second
 
-	// restoreTimeout bounds the check of the id counter after reconnecting.
+	// restoreTimeout bounds one attempt to check the id counter after
+	// connecting; a failed attempt is retried every retryWait.
 	restoreTimeout = 5 * time.Second
+	retryWait      = 500 * time.Millisecond
 
 	// leaveTimeout bounds how long a shutting-down instance waits for the
 	// broker to take its goodbye: shutdown must stay within about a second.
@@ -53,6 +55,10 @@ const (
 // most 123 bytes of text.
 var ErrUnavailable = errors.New("cluster unreachable, try again later")
 
+// errNotSettled is why a client is turned away while connected: this
+// instance has not checked the id counter on this connection yet.
+var errNotSettled = errors.New("the id counter is not checked yet on this connection")
+
 // Local is the room of this instance's own clients; *room.Room is one.
 type Local interface {
 	Deliver(from int, m room.Message)
@@ -64,11 +70,17 @@ type Local interface {
 // counter and delivering locally.
 type Node struct {
 	id        string
-	nc        *nats.Conn
-	ids       *Counter
 	log       *log.Logger
 	heartbeat time.Duration
-	local     Local
+	nc        *nats.Conn // set by Start
+	ids       *Counter   // set by Start
+	local     Local      // set by Start
+
+	// settled is the number of the connection on which this instance has
+	// checked the id counter (see connection), or 0 while it has not. No
+	// id is given out unless it is the current connection: the counter is
+	// then known to be past every id in use (see settle).
+	settled atomic.Uint64
 
 	// pubMu orders this instance's publications: a heartbeat lists exactly
 	// the clients whose joins were published before it and whose leaves
@@ -83,77 +95,146 @@ type Node struct {
 	roster *roster
 
 	dropping atomic.Bool // logged that events cannot be published, this outage
-	leaving  atomic.Bool // shutting down: losing the broker is expected
+
+	// stopMu guards leaving and the start of background work, so that
+	// Leave waits for all of it.
+	stopMu     sync.Mutex
+	leaving    bool           // shutting down: losing the broker is expected
+	background sync.WaitGroup // the heartbeat loop and every settle
+	quit       chan struct{}  // closed by Leave to stop background work
 
 	sub       *nats.Subscription
-	quit      chan struct{} // closed to stop the heartbeat loop
-	done      chan struct{} // closed when the heartbeat loop has stopped
 	leaveOnce sync.Once
 }
 
-// NewNode prepares this instance's membership over the NATS connection nc.
-// heartbeat is how often it sends its presence; 0 means DefaultHeartbeat.
-func NewNode(nc *nats.Conn, logger *log.Logger, heartbeat time.Duration) (*Node, error) {
+// NewNode prepares this instance's membership. heartbeat is how often it
+// sends its presence; 0 means DefaultHeartbeat. Until Start, it gives out no
+// ids.
+func NewNode(logger *log.Logger, heartbeat time.Duration) *Node {
 	if heartbeat <= 0 {
 		heartbeat = DefaultHeartbeat
-	}
-	counter, err := NewCounter(nc)
-	if err != nil {
-		return nil, err
 	}
 	return &Node{
 		// A random name, only to tell instances apart in messages and
 		// logs; 32 bits make a clash between a few instances unlikely.
 		id:        fmt.Sprintf("%08x", rand.Uint32()),
-		nc:        nc,
-		ids:       counter,
 		log:       logger,
 		heartbeat: heartbeat,
 		clients:   make(map[int]bool),
 		roster:    newRoster(logger, MissedBeats*heartbeat),
 		quit:      make(chan struct{}),
-		done:      make(chan struct{}),
-	}, nil
+	}
 }
 
-// Start joins the cluster: it makes sure the id counter exists, subscribes to
-// the other instances' events and presence, delivering them to local, and
-// starts sending heartbeats. Call it before accepting clients.
-func (n *Node) Start(local Local) error {
-	n.local = local
-	ctx, cancel := context.WithTimeout(context.Background(), restoreTimeout)
-	defer cancel()
-	if _, err := n.ids.Restore(ctx); err != nil {
+// Start joins the cluster over the NATS connection nc: it subscribes to the
+// other instances' events and presence, delivering them to local, starts
+// sending heartbeats, and checks the id counter in the background. Clients
+// are turned away until that check is done.
+func (n *Node) Start(nc *nats.Conn, local Local) error {
+	counter, err := NewCounter(nc)
+	if err != nil {
 		return err
 	}
+	n.nc, n.ids, n.local = nc, counter, local
 	n.log.Printf("Joining the cluster as instance %s: heartbeat every %s; an instance silent for %s is presumed dead",
 		n.id, n.heartbeat, MissedBeats*n.heartbeat)
-	sub, err := n.nc.Subscribe(allSubjects, n.receive)
+	sub, err := nc.Subscribe(allSubjects, n.receive)
 	if err != nil {
 		return fmt.Errorf("subscribe to %s: %w", allSubjects, err)
 	}
 	// Flush waits until the broker has the subscription, so that no event
 	// sent after Start returns can be missed.
-	if err := n.nc.FlushTimeout(restoreTimeout); err != nil {
+	if err := nc.FlushTimeout(restoreTimeout); err != nil {
 		_ = sub.Unsubscribe()
 		return fmt.Errorf("subscribe to %s: %w", allSubjects, err)
 	}
-	n.sub = sub // from now on, Leave has a heartbeat loop to stop
-	n.nc.SetDisconnectErrHandler(n.disconnected)
-	n.nc.SetReconnectHandler(n.reconnected)
-	n.nc.SetErrorHandler(n.asyncError)
+	nc.SetDisconnectErrHandler(n.disconnected)
+	nc.SetReconnectHandler(n.reconnected)
+	nc.SetErrorHandler(n.asyncError)
 
 	_ = n.beat(beat{Hello: true}) // be known at once, not one period from now
-	go n.beatLoop()
+	n.stopMu.Lock()
+	defer n.stopMu.Unlock()
+	if n.leaving {
+		_ = sub.Unsubscribe()
+		return errors.New("left the cluster before joining it")
+	}
+	n.sub = sub // from now on, Leave has background work to stop
+	n.background.Go(n.beatLoop)
+	n.background.Go(func() { n.settle(n.connection()) })
 	return nil
+}
+
+// connection numbers this instance's connections to the broker: 1 for the
+// first, 2 after the first reconnection, and so on.
+func (n *Node) connection() uint64 { return n.nc.Stats().Reconnects + 1 }
+
+// settleTime is how long an instance that finds no counter waits before it
+// creates one: long enough for every instance that was connected to the old
+// broker to reconnect to the new one, which takes one or two attempts,
+// reconnectWait apart. Each instance sends a heartbeat as soon as it is
+// connected, with the highest id it knows (beat.Last).
+const settleTime = 6 * reconnectWait
+
+// settle checks the id counter on connection conn, and then lets this
+// instance give out ids on it.
+//
+// An id is given out only when the counter is known to be past every id in
+// use. If the counter exists, every instance that connected since it was
+// created has put it past the ids it knows before giving any out (this very
+// step), so raising it to our own floor is enough. If it does not exist,
+// the broker is new or lost its data, and only the instances know which ids
+// their clients hold: every instance then waits settleTime, hearing the
+// heartbeat each of the others sends when it connects, before the counter is
+// created above every id heard.
+func (n *Node) settle(conn uint64) {
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), restoreTimeout)
+		last, err := n.ids.Restore(ctx, false)
+		cancel()
+		if errors.Is(err, ErrNoCounter) {
+			n.log.Printf("The id counter is missing (a new or restarted broker): waiting %s to hear of every id in use", settleTime)
+			if !n.pause(settleTime) {
+				return
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), restoreTimeout)
+			last, err = n.ids.Restore(ctx, true)
+			cancel()
+		}
+		if n.connection() != conn {
+			return // reconnected meanwhile: a newer settle runs for the new connection
+		}
+		if err == nil {
+			n.settled.Store(conn)
+			n.log.Printf("Admitting clients: new ids continue after %d", last)
+			return
+		}
+		n.log.Printf("NATS: cannot check the id counter (%v); retrying", err)
+		if !n.pause(retryWait) {
+			return
+		}
+	}
+}
+
+// pause waits for d and reports whether the node is still running.
+func (n *Node) pause(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-n.quit:
+		return false
+	}
 }
 
 // NextID takes a client id from the cluster-wide counter. While the broker
 // cannot be reached there is no safe id to give, so the client is turned
 // away (the room closes it with 1013, try again later).
 func (n *Node) NextID() (int, error) {
-	if !n.nc.IsConnected() {
-		n.log.Print("Turned a client away: no ids while NATS is unreachable")
+	settled := n.settled.Load() // once set, n.nc and n.ids are too
+	if settled == 0 || !n.nc.IsConnected() || n.connection() != settled {
+		n.log.Print("Turned a client away: no ids until this instance has checked the id counter on its connection to NATS")
 		return 0, ErrUnavailable
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), idTimeout)
@@ -223,6 +304,7 @@ func (n *Node) receive(msg *nats.Msg) {
 		if b.Instance == n.id {
 			return
 		}
+		n.ids.See(b.Last)
 		for _, id := range b.Clients {
 			n.ids.See(id)
 		}
@@ -253,7 +335,6 @@ func (n *Node) deliver(notices []room.Message) {
 // beatLoop sends a heartbeat every period and, on the same tick, looks for
 // instances that have fallen silent.
 func (n *Node) beatLoop() {
-	defer close(n.done)
 	tick := time.NewTicker(n.heartbeat)
 	defer tick.Stop()
 	for {
@@ -269,11 +350,12 @@ func (n *Node) beatLoop() {
 	}
 }
 
-// beat publishes this instance's heartbeat b, with the ids of its clients.
+// beat publishes this instance's heartbeat b, with the ids of its clients
+// and the highest id it knows of.
 func (n *Node) beat(b beat) error {
 	n.pubMu.Lock()
 	defer n.pubMu.Unlock()
-	b.Instance, b.Clients = n.id, sortedIDs(n.clients)
+	b.Instance, b.Clients, b.Last = n.id, sortedIDs(n.clients), n.ids.Floor()
 	data, err := json.Marshal(b)
 	if err != nil {
 		return err
@@ -287,12 +369,14 @@ func (n *Node) beat(b beat) error {
 // call more than once, and without Start.
 func (n *Node) Leave() {
 	n.leaveOnce.Do(func() {
-		n.leaving.Store(true)
+		n.stopMu.Lock()
+		n.leaving = true
+		n.stopMu.Unlock()
+		close(n.quit)
+		n.background.Wait()
 		if n.sub == nil {
 			return // never started
 		}
-		close(n.quit)
-		<-n.done
 		err := n.beat(beat{Bye: true})
 		if err == nil {
 			err = n.nc.FlushTimeout(leaveTimeout)
@@ -304,34 +388,38 @@ func (n *Node) Leave() {
 	})
 }
 
+// isLeaving reports whether Leave has been called.
+func (n *Node) isLeaving() bool {
+	n.stopMu.Lock()
+	defer n.stopMu.Unlock()
+	return n.leaving
+}
+
 // disconnected is called by nats.go when the connection to the broker is lost.
 func (n *Node) disconnected(_ *nats.Conn, err error) {
-	if n.leaving.Load() {
+	if n.isLeaving() {
 		return
 	}
 	if err == nil {
 		err = errors.New("connection closed")
 	}
-	n.log.Printf("NATS: lost the connection to the broker (%v); serving this instance's clients only, reconnecting", err)
+	n.log.Printf("NATS: lost the connection to the broker (%v); serving this instance's clients only, turning new ones away, reconnecting", err)
 }
 
 // reconnected is called by nats.go when it has reached a broker again. The
-// subscription is renewed by nats.go itself; we check the id counter and
-// tell the others at once that we are back.
+// subscription is renewed by nats.go itself; we tell the others at once that
+// we are back, and check the id counter before giving out ids again.
 func (n *Node) reconnected(nc *nats.Conn) {
 	n.dropping.Store(false)
-	// Not on nats.go's callback goroutine: the check talks to the broker.
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), restoreTimeout)
-		defer cancel()
-		last, err := n.ids.Restore(ctx)
-		if err != nil {
-			n.log.Printf("NATS: reconnected to %s, but cannot check the id counter: %v", nc.ConnectedUrlRedacted(), err)
-		} else {
-			n.log.Printf("NATS: reconnected to %s; new ids continue after %d", nc.ConnectedUrlRedacted(), last)
-		}
-		_ = n.beat(beat{})
-	}()
+	n.log.Printf("NATS: reconnected to %s", nc.ConnectedUrlRedacted())
+	_ = n.beat(beat{})
+	conn := n.connection()
+	n.stopMu.Lock()
+	defer n.stopMu.Unlock()
+	if !n.leaving {
+		// Not on nats.go's callback goroutine: settling takes a while.
+		n.background.Go(func() { n.settle(conn) })
+	}
 }
 
 // asyncError reports problems nats.go finds outside any call of ours, such as

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -8,62 +9,56 @@ import (
 	"time"
 
 	"example.com/wstutorial/02-stateful/room"
+	"example.com/wstutorial/progtest"
 )
 
 // recorder stands in for an instance's room: it records what it is given.
 type recorder struct {
-	mu      sync.Mutex
-	got     []string
-	changed chan struct{}
+	mu  sync.Mutex
+	got []string
 }
 
-func newRecorder() *recorder { return &recorder{changed: make(chan struct{})} }
+func newRecorder() *recorder { return &recorder{} }
 
 func (r *recorder) Deliver(from int, m room.Message) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.got = append(r.got, fmt.Sprintf("%d: %s", from, m.Payload))
-	close(r.changed)
-	r.changed = make(chan struct{})
 }
 
 // waitFor waits until want has been delivered.
 func (r *recorder) waitFor(t *testing.T, want string) {
 	t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
+	progtest.WaitUntil(t, fmt.Sprintf("delivered %q", want), func() bool {
 		r.mu.Lock()
-		found, changed, got := slices.Contains(r.got, want), r.changed, slices.Clone(r.got)
-		r.mu.Unlock()
-		if found {
-			return
-		}
-		select {
-		case <-changed:
-		case <-deadline:
-			t.Fatalf("%q not delivered; got %q", want, got)
-		}
-	}
+		defer r.mu.Unlock()
+		return slices.Contains(r.got, want)
+	})
 }
 
 func startNode(t *testing.T, url string, heartbeat time.Duration) (*Node, *recorder) {
 	t.Helper()
-	n, err := NewNode(dialTest(t, url), discard(), heartbeat)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := NewNode(discard(), heartbeat)
 	local := newRecorder()
-	if err := n.Start(local); err != nil {
+	if err := n.Start(dialTest(t, url), local); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(n.Leave)
+	waitSettled(t, n)
 	return n, local
+}
+
+// waitSettled waits until n gives out ids.
+func waitSettled(t *testing.T, n *Node) {
+	t.Helper()
+	progtest.WaitUntil(t, "admitting clients", func() bool { return n.settled.Load() != 0 })
 }
 
 // Two instances, in this process: what a client does on one is delivered on
 // both, and a goodbye announces the clients that are left.
 func TestNodesShareEvents(t *testing.T) {
 	e := startNATS(t)
+	createCounter(t, e.URL())
 	_, roomA := startNode(t, e.URL(), time.Minute)
 	b, roomB := startNode(t, e.URL(), time.Minute)
 
@@ -87,6 +82,7 @@ func TestNodesShareEvents(t *testing.T) {
 // presumed dead after MissedBeats heartbeats, and its clients announced gone.
 func TestNodePresumesASilentNodeDead(t *testing.T) {
 	e := startNATS(t)
+	createCounter(t, e.URL())
 	_, roomA := startNode(t, e.URL(), 100*time.Millisecond)
 	b, _ := startNode(t, e.URL(), 100*time.Millisecond)
 
@@ -99,4 +95,31 @@ func TestNodePresumesASilentNodeDead(t *testing.T) {
 
 	b.nc.Close() // a crash, as far as the others can tell
 	roomA.waitFor(t, fmt.Sprintf("0: Client %d disconnected", id))
+}
+
+// A broker without a counter: a node gives out no id until it has waited
+// long enough to hear every other instance, and then continues above the
+// highest id any of them knows. Here the other instance is a connection
+// that sends one heartbeat, as a survivor of the old broker would on
+// reconnecting, with a client holding id 5.
+func TestNodeWaitsForEveryInstanceBeforeCreatingTheCounter(t *testing.T) {
+	e := startNATS(t)
+	n := NewNode(discard(), 100*time.Millisecond)
+	if err := n.Start(dialTest(t, e.URL()), newRecorder()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Leave)
+	if id, err := n.NextID(); err == nil {
+		t.Fatalf("NextID = %d on a broker without a counter, before hearing the others; want an error", id)
+	}
+
+	survivor := dialTest(t, e.URL())
+	data, _ := json.Marshal(beat{Instance: "survivor", Clients: []int{5}, Last: 5})
+	if err := survivor.Publish(presenceSubject, data); err != nil {
+		t.Fatal(err)
+	}
+	waitSettled(t, n)
+	if id, err := n.NextID(); err != nil || id != 6 {
+		t.Fatalf("NextID = %d, %v; want 6", id, err)
+	}
 }

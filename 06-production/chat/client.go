@@ -1,0 +1,239 @@
+package chat
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"time"
+	"unicode/utf8"
+
+	"example.com/wstutorial/02-stateful/room"
+	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
+)
+
+// Each limit guards against a client that misbehaves or disappears.
+const (
+	// maxMessageSize bounds one message. Chat lines are short; a larger
+	// message is refused with 1009 before it is buffered.
+	maxMessageSize = 8 * 1024
+
+	// writeWait bounds one write, so a client that stops reading cannot
+	// block its write pump for ever.
+	writeWait = 10 * time.Second
+
+	// closeGrace is how long we wait for the answer to our close frame.
+	closeGrace = time.Second
+
+	// sendQueue is how many messages may wait for one client. A client this
+	// far behind is dropped.
+	sendQueue = 256
+)
+
+// outgoing is one encoded message on its way to the clients, with the time it
+// entered the room, for the delivery-time metric.
+type outgoing struct {
+	data   []byte
+	queued time.Time
+}
+
+// Client is one connection in the room. readPump alone reads the connection
+// and writePump alone writes it (gorilla allows one of each at a time);
+// everyone else hands messages to writePump through send.
+type Client struct {
+	name    string
+	room    *Room
+	conn    *websocket.Conn
+	send    chan *outgoing
+	limiter *rate.Limiter
+
+	// done is closed by the room when it removes the client; closeCode and
+	// closeText, set just before, are the close frame writePump sends (none
+	// when closeCode is 0: the client has gone already).
+	done      chan struct{}
+	closeCode int
+	closeText string
+}
+
+func newClient(r *Room, conn *websocket.Conn, name string) *Client {
+	return &Client{
+		name:    name,
+		room:    r,
+		conn:    conn,
+		send:    make(chan *outgoing, sendQueue),
+		limiter: newLimiter(r.limits.Rate),
+		done:    make(chan struct{}),
+	}
+}
+
+// newLimiter returns a client's rate limiter: perSecond messages a second,
+// and bursts of twice as many, for a reader who sends a few lines at once.
+func newLimiter(perSecond rate.Limit) *rate.Limiter {
+	if perSecond <= 0 {
+		return rate.NewLimiter(rate.Inf, 0)
+	}
+	return rate.NewLimiter(perSecond, max(1, int(2*perSecond)))
+}
+
+// pongWait is how long a connection may stay silent: a little over one ping
+// period, so one lost pong is forgiven but a vanished peer is not kept.
+func (c *Client) pongWait() time.Duration { return c.room.limits.PingPeriod * 10 / 9 }
+
+// queue hands msg to the write pump without waiting, and reports false if the
+// queue is full. The room holds its lock while it calls queue.
+func (c *Client) queue(msg *outgoing) bool {
+	select {
+	case c.send <- msg:
+		c.room.metrics.Queued.Inc()
+		return true
+	default:
+		return false
+	}
+}
+
+// readPump reads the client's messages until the connection ends, then
+// takes the client out of the room and gives back its seat.
+func (c *Client) readPump() {
+	defer c.room.pumps.Done()
+	defer c.room.LeaveSeat()
+	defer c.conn.Close()
+	c.conn.SetReadLimit(maxMessageSize)
+	_ = c.conn.SetReadDeadline(time.Now().Add(c.pongWait()))
+	c.conn.SetPongHandler(func(string) error {
+		return c.conn.SetReadDeadline(time.Now().Add(c.pongWait()))
+	})
+	for {
+		kind, data, err := c.conn.ReadMessage()
+		if err != nil {
+			c.room.leave(c, describeEnd(err))
+			return
+		}
+		// The rate limit holds for every message, to the last: a client
+		// that is being dropped does not get to pour out what it has
+		// buffered meanwhile. Its messages are still read, to hear the
+		// close frame, but no longer passed on.
+		if !c.waitTurn() {
+			continue
+		}
+		c.handle(kind, data)
+	}
+}
+
+// waitTurn waits until the client may send another message, and reports
+// false if the client was removed from the room meanwhile (or before).
+// Waiting here, instead of refusing the message, slows the client down: we
+// read no further, its messages pile up in TCP buffers, and TCP tells it to
+// stop sending.
+func (c *Client) waitTurn() bool {
+	reservation := c.limiter.Reserve()
+	wait := time.NewTimer(reservation.Delay())
+	defer wait.Stop()
+	select {
+	case <-wait.C:
+		return !c.removed()
+	case <-c.done:
+		return false
+	}
+}
+
+// handle acts on one message. Bad input is logged, at a bounded rate, and
+// ignored: it costs no one else anything.
+func (c *Client) handle(kind int, data []byte) {
+	switch {
+	case kind != websocket.TextMessage:
+		c.room.noisy.Printf("binary", "%s sent a binary message (%d bytes); ignored", c.name, len(data))
+	case !utf8.Valid(data):
+		c.room.noisy.Printf("utf8", "%s sent text that is not UTF-8; disconnecting them (1007)", c.name)
+		c.room.remove(c, websocket.CloseInvalidFramePayloadData, "text must be UTF-8")
+	default:
+		m, err := room.ParseBroadcast(data)
+		if err != nil {
+			c.room.noisy.Printf("bad", "%s sent a bad message (%v); ignored", c.name, err)
+			return
+		}
+		c.room.broadcast(c, m)
+	}
+}
+
+// writePump writes the client's messages and a ping every ping period until
+// the room removes the client; then it sends the close frame, if any.
+func (c *Client) writePump() {
+	defer c.room.pumps.Done()
+	ping := time.NewTicker(c.room.limits.PingPeriod)
+	defer ping.Stop()
+	for {
+		select {
+		case msg := <-c.send:
+			c.room.metrics.Queued.Dec()
+			_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := c.conn.WriteMessage(websocket.TextMessage, msg.data); err != nil {
+				c.conn.Close() // wakes readPump, which removes the client
+				c.forgetQueue()
+				return
+			}
+			c.room.metrics.MessagesOut.Inc()
+			c.room.metrics.DeliveryTime.Observe(time.Since(msg.queued).Seconds())
+		case <-ping.C:
+			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+				c.conn.Close()
+				c.forgetQueue()
+				return
+			}
+		case <-c.done:
+			c.forgetQueue()
+			if c.closeCode != 0 {
+				bye := websocket.FormatCloseMessage(c.closeCode, c.closeText)
+				_ = c.conn.WriteControl(websocket.CloseMessage, bye, time.Now().Add(closeGrace))
+			}
+			// readPump goes on reading, for the answer to our close frame;
+			// a client that never answers must not keep it waiting.
+			_ = c.conn.SetReadDeadline(time.Now().Add(closeGrace))
+			return
+		}
+	}
+}
+
+// forgetQueue takes what is left in the send queue off the queue-depth
+// metric: it will never be sent. Only called once the client has left the
+// room's map or is about to, so nothing is queued after it.
+func (c *Client) forgetQueue() {
+	c.room.metrics.Queued.Sub(float64(len(c.send)))
+}
+
+// removed reports whether the room has removed the client.
+func (c *Client) removed() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// describeEnd turns the error that ended a read into a few words for the log;
+// a normal goodbye gets none.
+func describeEnd(err error) string {
+	var closeErr *websocket.CloseError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &closeErr) && isGoodbye(closeErr.Code):
+		return ""
+	case errors.As(err, &closeErr):
+		return fmt.Sprintf(" (close code %d %s)", closeErr.Code, room.ForLog(closeErr.Text))
+	case errors.Is(err, websocket.ErrReadLimit):
+		return " (message over the size limit)"
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return " (no answer to ping, or no reply to our close)"
+	default:
+		return " (abruptly)"
+	}
+}
+
+// isGoodbye tells whether a close code means the client left on purpose.
+func isGoodbye(code int) bool {
+	switch code {
+	case websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived:
+		return true
+	}
+	return false
+}

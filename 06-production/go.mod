@@ -1,0 +1,28 @@
+module example.com/wstutorial/06-production
+
+go 1.26.0
+
+require (
+	example.com/wstutorial/02-stateful v0.0.0
+	example.com/wstutorial/progtest v0.0.0
+	github.com/gorilla/websocket v1.5.3
+	github.com/prometheus/client_golang v1.25.0
+	golang.org/x/time v0.16.0
+)
+
+require (
+	github.com/beorn7/perks v1.0.1 // indirect
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
+	github.com/prometheus/client_model v0.6.3 // indirect
+	github.com/prometheus/common v0.72.0 // indirect
+	github.com/prometheus/procfs v0.22.0 // indirect
+	golang.org/x/sys v0.48.0 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
+)
+
+replace (
+	example.com/wstutorial/02-stateful => ../02-stateful
+	example.com/wstutorial/03-browser => ../03-browser
+	example.com/wstutorial/progtest => ../progtest
+)

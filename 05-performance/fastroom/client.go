@@ -2,14 +2,16 @@ package fastroom
 
 import (
 	"errors"
-	"example.com/wstutorial/02-stateful/room"
 	"fmt"
 	"net"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
+
+	"example.com/wstutorial/02-stateful/room"
 )
 
 // Each limit guards against a client that misbehaves or disappears.
@@ -95,12 +97,12 @@ func newClient(r *Room, id int, conn *websocket.Conn) *Client {
 func (c *Client) ID() int { return c.id }
 
 // enqueue hands a message to the client's writer without ever waiting,
-// starting a writer if the client has none. If the outbox is full the client
-// is too slow to keep up, and it is stopped: one stuck client must not hold
-// up a broadcast to everyone else.
-func (c *Client) enqueue(m *[]byte) {
+// starting a writer if the client has none, and reports whether it did. If
+// the outbox is full the client is too slow to keep up, and it is stopped:
+// one stuck client must not hold up a broadcast to everyone else.
+func (c *Client) enqueue(m *[]byte) bool {
 	if c.isStopped() {
-		return // on its way out: nothing more to send
+		return false // on its way out: nothing more to send
 	}
 	added, startWriter := c.out.put(m)
 	switch {
@@ -110,6 +112,7 @@ func (c *Client) enqueue(m *[]byte) {
 		c.room.running.Add(1)
 		go c.writeLoop()
 	}
+	return added
 }
 
 // stop asks the connection to end: no more messages are sent, and if code
@@ -178,39 +181,56 @@ func (c *Client) readLoop() {
 			c.room.log.Printf("Client %d disconnected%s", c.id, describeEnd(err))
 			return
 		}
-		c.waitForTurn()
-		if kind != websocket.TextMessage {
-			c.room.log.Printf("Client %d sent a binary message (%d bytes); ignored", c.id, len(data))
+		// A client on its way out is read only to hear its goodbye: what it
+		// sent before is dropped, not let through without its limits.
+		if !c.waitForTurn() || c.isStopped() {
 			continue
 		}
+		c.handle(kind, data)
+	}
+}
+
+// handle acts on one message from the client. Bad input is logged, at a
+// bounded rate, and ignored: it never takes the server down, and costs no
+// one else anything.
+func (c *Client) handle(kind int, data []byte) {
+	switch {
+	case kind != websocket.TextMessage:
+		c.room.badInput.Printf("Client %d sent a binary message (%d bytes); ignored", c.id, len(data))
+	case !utf8.Valid(data):
+		// A text frame must hold UTF-8 (RFC 6455); 1007 says it did not.
+		c.room.log.Printf("Client %d sent text that is not UTF-8; disconnecting it (1007)", c.id)
+		c.stop(websocket.CloseInvalidFramePayloadData, "text must be UTF-8")
+	default:
 		m, err := room.ParseBroadcast(data)
 		if err != nil {
-			c.room.log.Printf("Client %d sent a bad message (%v); ignored", c.id, err)
-			continue
+			c.room.badInput.Printf("Client %d sent a bad message (%v); ignored", c.id, err)
+			return
 		}
 		c.room.broadcast(c.id, m)
 	}
 }
 
 // waitForTurn holds the reader back while the client sends faster than the
-// room allows. Not reading is all it takes: the client's next messages wait
-// in its TCP connection, and when that is full, its sends wait. Every message
-// counts, good or bad, so bad input cannot flood the log either. A client
-// being stopped ends the wait at once.
-func (c *Client) waitForTurn() {
-	if c.limiter == nil {
-		return
+// room allows, and while the room's writers have more queued than its budget
+// (see budget.go). Not reading is all it takes: the client's next messages
+// wait in its TCP connection, and when that is full, its sends wait. Every
+// message counts, good or bad, so bad input cannot flood the room either.
+// A client being stopped ends the wait, and waitForTurn then returns false:
+// the message must not go out.
+func (c *Client) waitForTurn() bool {
+	if c.limiter != nil {
+		if delay := c.limiter.Reserve().Delay(); delay > 0 {
+			timer := time.NewTimer(delay)
+			defer timer.Stop()
+			select {
+			case <-timer.C:
+			case <-c.stopped:
+				return false
+			}
+		}
 	}
-	delay := c.limiter.Reserve().Delay()
-	if delay == 0 {
-		return
-	}
-	timer := time.NewTimer(delay)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-	case <-c.stopped:
-	}
+	return c.room.budget.wait(c.stopped)
 }
 
 // describeEnd turns the error that ended a read into a few words for the log.
@@ -246,18 +266,33 @@ func isGoodbye(code int) bool {
 // writeLoop sends what waits in the outbox until the outbox is empty, then
 // ends: an idle client has no writer goroutine. enqueue starts a new one when
 // a message arrives for a client that has none.
+//
+// Whatever it takes from the outbox leaves the room's budget once written,
+// or thrown away: a stopped client's writer empties the outbox without
+// writing, so that nothing it held stays counted.
 func (c *Client) writeLoop() {
 	defer c.room.running.Done()
 	var batch []*[]byte
-	for !c.isStopped() {
+	for {
 		if batch = c.out.take(batch); len(batch) == 0 {
 			return
 		}
-		if err := c.write(batch); err != nil {
-			c.stop(0, "") // the connection is broken: stop taking messages
-			return
+		if !c.isStopped() {
+			if err := c.write(batch); err != nil {
+				c.stop(0, "") // the connection is broken: stop taking messages
+			}
 		}
+		c.room.budget.release(sizeOf(batch))
 	}
+}
+
+// sizeOf returns how many bytes msgs hold.
+func sizeOf(msgs []*[]byte) int {
+	n := 0
+	for _, m := range msgs {
+		n += len(*m)
+	}
+	return n
 }
 
 // write sends msgs, oldest first. When the connection batches (see

@@ -1,11 +1,13 @@
 package fastroom
 
 import (
-	"example.com/wstutorial/02-stateful/room"
+	"fmt"
 	"net/http"
 	"sync"
 
 	"github.com/gorilla/websocket"
+
+	"example.com/wstutorial/02-stateful/room"
 )
 
 // Handler upgrades HTTP requests to WebSocket connections and adds them to a
@@ -41,16 +43,28 @@ func NewHandler(r *Room, allowedOrigins ...string) *Handler {
 // serve the client from then on. Returning lets net/http free what it kept
 // for the request, which makes each idle connection several times cheaper.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	// A full room says so at once, before the handshake: a client told
+	// "503, full" can try again later or elsewhere, where one left waiting
+	// can only time out.
+	if !h.room.admit() {
+		h.room.refusals.Printf("Refused a connection from %s: the server is full (%d connections, -max-conns)",
+			req.RemoteAddr, h.room.maxConns)
+		http.Error(w, fmt.Sprintf("server full: it takes %d connections at most; try again later", h.room.maxConns),
+			http.StatusServiceUnavailable)
+		return
+	}
 	// batchingWriter lets each client's writer send its waiting messages
 	// with one system call (see batch.go).
 	conn, err := h.upgrader.Upgrade(batchingWriter{w}, req, nil)
 	if err != nil {
 		// Upgrade has already answered with an HTTP error (403 for a
 		// foreign origin, 400 for a request that is not a WebSocket one).
-		h.room.log.Printf("Refused a connection from %s: %v", req.RemoteAddr, err)
+		h.room.release()
+		h.room.refusals.Printf("Refused a connection from %s: %v", req.RemoteAddr, err)
 		return
 	}
-	if _, err := h.room.Join(conn); err != nil {
+	if _, err := h.room.join(conn); err != nil {
+		h.room.release()
 		msg := websocket.FormatCloseMessage(websocket.CloseTryAgainLater, err.Error())
 		_ = conn.WriteMessage(websocket.CloseMessage, msg)
 		conn.Close()

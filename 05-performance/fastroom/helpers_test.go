@@ -60,7 +60,13 @@ func newTestRoomWith(t testing.TB, allowedOrigins []string, opts ...Option) *tes
 	}))
 	tr.url = "ws" + strings.TrimPrefix(srv.URL, "http")
 	t.Cleanup(srv.Close)
-	t.Cleanup(func() { closeWithin(tr.Room, waitLimit) })
+	t.Cleanup(func() {
+		closeWithin(tr.Room, waitLimit)
+		// Every byte queued was written or thrown away, and counted out.
+		if n := tr.budget.pending.Load(); n != 0 {
+			t.Errorf("the room's budget still counts %d bytes after Close", n)
+		}
+	})
 	return tr
 }
 

@@ -19,19 +19,21 @@ import "sync"
 type outbox struct {
 	mu      sync.Mutex
 	waiting []*[]byte
+	bytes   int  // how many bytes wait
 	writing bool // a writer goroutine is running
 }
 
-// put adds m unless sendQueue messages are already waiting (added is then
-// false). startWriter is true if no writer is running: the caller must start
+// put adds m unless sendQueue messages or maxQueuedBytes bytes are already
+// waiting (added is then false). startWriter is true if no writer is running: the caller must start
 // one. put never waits for longer than another goroutine's put or take.
 func (o *outbox) put(m *[]byte) (added, startWriter bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if len(o.waiting) >= sendQueue {
+	if len(o.waiting) >= sendQueue || (o.bytes > 0 && o.bytes+len(*m) > maxQueuedBytes) {
 		return false, false
 	}
 	o.waiting = append(o.waiting, m)
+	o.bytes += len(*m)
 	startWriter = !o.writing
 	o.writing = true
 	return true, startWriter
@@ -56,6 +58,7 @@ func (o *outbox) take(spare []*[]byte) []*[]byte {
 	}
 	taken := o.waiting
 	o.waiting = spare[:0]
+	o.bytes = 0
 	return taken
 }
 

@@ -9,18 +9,19 @@ package fastroom
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"example.com/wstutorial/02-stateful/room"
 	"log"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
+
+	"example.com/wstutorial/02-stateful/room"
 )
 
-// ErrClosed is returned by Join once the room has been closed for shutdown.
+// ErrClosed is why join refuses a client once the room has been closed for shutdown.
 var ErrClosed = errors.New("room closed")
 
 // Room is a set of connected clients. Create one with New.
@@ -28,6 +29,14 @@ type Room struct {
 	log      *log.Logger
 	quiet    bool
 	sendRate rate.Limit // messages a second each client may send; rate.Inf: no limit
+	maxConns int64      // connections the room takes at once
+	budget   *budget    // bytes queued for all the writers together
+
+	// Lines a client can cause at will are logged at a bounded rate.
+	badInput *rateLog // bad messages
+	refusals *rateLog // refused handshakes
+
+	open atomic.Int64 // connections admitted and not yet gone
 
 	mu      sync.RWMutex
 	lastID  int             // the notebook's createClientId counter
@@ -40,11 +49,6 @@ type Room struct {
 	// handler at a time: ids then follow the order clients join in, and
 	// each client hears of exactly those who join after it.
 	joining sync.Mutex
-
-	// newID and publish are the two seams lesson 4 replaces to spread one
-	// room over several processes.
-	newID   func() (int, error)
-	publish func(from int, m room.Message)
 }
 
 // Option changes how New builds a Room.
@@ -77,59 +81,71 @@ func SendRate(perSecond float64) Option {
 	}
 }
 
-// WithIDs makes the room take client ids from next instead of its own counter.
-func WithIDs(next func() (int, error)) Option { return func(r *Room) { r.newID = next } }
+// DefaultMaxConns is how many connections the room takes at once unless
+// MaxConns says otherwise. Each costs a file descriptor and some memory;
+// without a cap, a crowd of clients runs the process out of descriptors,
+// and from then on new clients wait in silence while the server fails to
+// accept them.
+const DefaultMaxConns = 10_000
 
-// WithPublisher makes the room hand every event a client causes (joining,
-// broadcasting, leaving) to publish instead of delivering it locally. publish
-// is then responsible for calling Deliver on every room that should see it.
-func WithPublisher(publish func(from int, m room.Message)) Option {
-	return func(r *Room) { r.publish = publish }
-}
+// MaxConns sets how many connections the room takes at once; beyond it, the
+// handshake is refused with 503 (Service Unavailable).
+func MaxConns(n int) Option { return func(r *Room) { r.maxConns = int64(n) } }
 
 // New returns an empty room that logs to logger.
 func New(logger *log.Logger, opts ...Option) *Room {
-	r := &Room{log: logger, clients: make(map[int]*Client), sendRate: DefaultSendRate}
-	r.newID = r.nextLocalID
-	r.publish = r.Deliver
+	r := &Room{
+		log:      logger,
+		clients:  make(map[int]*Client),
+		sendRate: DefaultSendRate,
+		maxConns: DefaultMaxConns,
+		budget:   newBudget(roomBudget),
+		badInput: &rateLog{log: logger},
+		refusals: &rateLog{log: logger},
+	}
 	for _, opt := range opts {
 		opt(r)
 	}
 	return r
 }
 
-func (r *Room) nextLocalID() (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.lastID++
-	return r.lastID, nil
+// admit counts one more connection, unless the room already has as many as
+// it takes. A connection admitted is counted until its client leaves, or
+// until release if it never joins.
+func (r *Room) admit() bool {
+	if r.open.Add(1) > r.maxConns {
+		r.open.Add(-1)
+		return false
+	}
+	return true
 }
 
-// Join gives conn the next id, adds it to the room, tells the others, and
+// release forgets a connection admitted.
+func (r *Room) release() { r.open.Add(-1) }
+
+// join gives conn the next id, adds it to the room, tells the others, and
 // starts the goroutines that serve it. It returns as soon as they are running:
-// the caller (an HTTP handler) does not have to stay around.
-func (r *Room) Join(conn *websocket.Conn) (*Client, error) {
+// the caller (Handler) does not have to stay around. conn must have been
+// admitted; the client's leaving releases it.
+func (r *Room) join(conn *websocket.Conn) (*Client, error) {
 	r.joining.Lock()
 	defer r.joining.Unlock()
-	id, err := r.newID()
-	if err != nil {
-		return nil, err
-	}
-	c := newClient(r, id, conn)
-	c.pinger = time.AfterFunc(pingPeriod, c.ping)
 
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
-		c.pinger.Stop()
 		return nil, ErrClosed
 	}
+	r.lastID++
+	id := r.lastID
+	c := newClient(r, id, conn)
+	c.pinger = time.AfterFunc(pingPeriod, c.ping)
 	r.clients[id] = c
 	r.running.Add(1)
 	r.mu.Unlock()
 
 	r.log.Printf("Client %d connected", id)
-	r.publish(id, room.Connected(id))
+	r.Deliver(id, room.Connected(id))
 	go c.readLoop()
 	return c, nil
 }
@@ -139,36 +155,39 @@ func (r *Room) leave(c *Client) {
 	r.mu.Lock()
 	delete(r.clients, c.id)
 	r.mu.Unlock()
-	r.publish(c.id, room.Disconnected(c.id))
+	r.release()
+	r.Deliver(c.id, room.Disconnected(c.id))
 }
 
 // broadcast is called by a client's reader with a message the client sent.
 func (r *Room) broadcast(from int, m room.Message) {
 	if !r.quiet {
-		r.log.Printf("Client %d broadcast: %s", from, m.Payload)
+		r.log.Printf("Client %d broadcast: %s", from, room.ForLog(m.Payload))
 	}
-	r.publish(from, m)
+	r.Deliver(from, m)
 }
 
 // Deliver queues m for every client in this room except the one with id from
 // (the sender never gets its own message). The message is encoded once,
 // however many clients receive it: each outbox gets a pointer to the same
 // bytes, and each writer only adds the two to ten bytes of a WebSocket frame
-// header. Deliver never waits for a client: a
-// client whose queue is full is disconnected instead (see Client.enqueue).
+// header. Deliver never waits for a client: a client whose queue is full is
+// disconnected instead (see Client.enqueue).
 func (r *Room) Deliver(from int, m room.Message) {
-	data, err := json.Marshal(m)
+	data, err := room.Encode(m)
 	if err != nil {
-		r.log.Printf("Cannot encode %v: %v", m, err)
+		r.log.Printf("Cannot encode %+v: %v", m, err)
 		return
 	}
+	queued := 0
 	r.mu.RLock()
-	defer r.mu.RUnlock()
 	for id, c := range r.clients {
-		if id != from {
-			c.enqueue(&data)
+		if id != from && c.enqueue(&data) {
+			queued++
 		}
 	}
+	r.mu.RUnlock()
+	r.budget.add(queued * len(data))
 }
 
 // Len returns how many clients are connected.
@@ -203,4 +222,6 @@ func (r *Room) Close(ctx context.Context) {
 		}
 		<-finished
 	}
+	r.badInput.flush("bad messages")
+	r.refusals.flush("refused connections")
 }

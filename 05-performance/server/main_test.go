@@ -6,6 +6,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,6 +26,8 @@ func TestServer(t *testing.T) {
 	t.Run("OriginsFlag", func(t *testing.T) { testOriginsFlag(t, bin) })
 	t.Run("AddressInUse", func(t *testing.T) { testAddressInUse(t, bin) })
 	t.Run("NegativeRate", func(t *testing.T) { testNegativeRate(t, bin) })
+	t.Run("Help", func(t *testing.T) { testHelp(t, bin) })
+	t.Run("MaxConns", func(t *testing.T) { testMaxConns(t, bin) })
 }
 
 // On Ctrl-C the server says goodbye to every client with 1001 (going away)
@@ -116,4 +119,24 @@ func closeCode(t *testing.T, conn *websocket.Conn) int {
 			return -1
 		}
 	}
+}
+
+// -h prints the flags and exits 0: asking for help is not an error.
+func testHelp(t *testing.T, bin string) {
+	code, _, stderr := progtest.Run(t, waitLong, bin, "-h")
+	if code != 0 || !slices.ContainsFunc(stderr, func(l string) bool { return strings.Contains(l, "-max-conns") }) {
+		t.Errorf("exit code %d, stderr %q; want 0 and the flags", code, stderr)
+	}
+}
+
+// Beyond -max-conns a client is refused with 503, and the refusal is logged.
+func testMaxConns(t *testing.T, bin string) {
+	srv := progtest.Start(t, bin, "-addr", "127.0.0.1:0", "-max-conns", "1")
+	url := "ws://" + srv.Addr()
+	dial(t, url, nil)
+	_, resp, err := websocket.DefaultDialer.Dial(url, nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("a second client with -max-conns 1: %v, want HTTP 503", err)
+	}
+	srv.WaitFor("^Refused a connection .*the server is full", waitLong)
 }

@@ -75,9 +75,10 @@ func newLimiter(perSecond rate.Limit) *rate.Limiter {
 	return rate.NewLimiter(perSecond, max(1, int(2*perSecond)))
 }
 
-// pongWait is how long a connection may stay silent: a little over one ping
-// period, so one lost pong is forgiven but a vanished peer is not kept.
-func (c *Client) pongWait() time.Duration { return c.room.limits.PingPeriod * 10 / 9 }
+// pongWait is how long a connection may stay without a pong: two ping
+// periods, so that a peer has a whole period to answer each ping (a slow
+// network, a busy proxy), and one that has vanished is let go soon after.
+func (c *Client) pongWait() time.Duration { return 2 * c.room.limits.PingPeriod }
 
 // queue hands msg to the write pump without waiting, and reports false if the
 // queue is full. The room holds its lock while it calls queue.

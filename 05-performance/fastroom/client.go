@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -74,6 +75,12 @@ type Client struct {
 
 	stopOnce sync.Once
 	stopped  chan struct{} // closed when the connection must end
+
+	// users counts the goroutines using conn: the reader, and the writer
+	// while there is one. The last to finish closes conn, so the writer's
+	// last batch (which may hold the answer to the client's close frame)
+	// is never cut off by the reader leaving first.
+	users atomic.Int32
 }
 
 func newClient(r *Room, id int, conn *websocket.Conn) *Client {
@@ -84,6 +91,7 @@ func newClient(r *Room, id int, conn *websocket.Conn) *Client {
 		out:     &outbox{},
 		stopped: make(chan struct{}),
 	}
+	c.users.Store(1) // the reader
 	if conn != nil {
 		c.batch, _ = conn.NetConn().(*batchConn)
 	}
@@ -109,6 +117,7 @@ func (c *Client) enqueue(m *[]byte) bool {
 	case !added:
 		c.stop(CloseTooSlow, "too slow")
 	case startWriter:
+		c.users.Add(1)
 		c.room.running.Add(1)
 		go c.writeLoop()
 	}
@@ -166,7 +175,7 @@ func (c *Client) ping() {
 // close frames, so it runs for the connection's whole life.
 func (c *Client) readLoop() {
 	defer c.room.running.Done()
-	defer c.conn.Close()
+	defer c.letGo()
 	defer c.room.leave(c)
 	defer c.stop(0, "") // the writer has nothing left to do
 
@@ -207,30 +216,43 @@ func (c *Client) handle(kind int, data []byte) {
 			c.room.badInput.Printf("Client %d sent a bad message (%v); ignored", c.id, err)
 			return
 		}
-		c.room.broadcast(c.id, m)
+		c.room.broadcast(c, m)
 	}
 }
 
 // waitForTurn holds the reader back while the client sends faster than the
-// room allows, and while the room's writers have more queued than its budget
-// (see budget.go). Not reading is all it takes: the client's next messages
-// wait in its TCP connection, and when that is full, its sends wait. Every
+// room allows. Not reading is all it takes: the client's next messages wait
+// in its TCP connection, and when that is full, its sends wait. Every
 // message counts, good or bad, so bad input cannot flood the room either.
 // A client being stopped ends the wait, and waitForTurn then returns false:
 // the message must not go out.
 func (c *Client) waitForTurn() bool {
-	if c.limiter != nil {
-		if delay := c.limiter.Reserve().Delay(); delay > 0 {
-			timer := time.NewTimer(delay)
-			defer timer.Stop()
-			select {
-			case <-timer.C:
-			case <-c.stopped:
-				return false
-			}
-		}
+	if c.limiter == nil {
+		return true
 	}
-	return c.room.budget.wait(c.stopped)
+	delay := c.limiter.Reserve().Delay()
+	if delay == 0 {
+		return true
+	}
+	timer := time.NewTimer(delay)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-c.stopped:
+		return false
+	}
+}
+
+// letGo is called by the reader and each writer when they are done with
+// conn; the last one closes it. The reader goes first as a rule: the client
+// has gone, so a write still under way gets little time left.
+func (c *Client) letGo() {
+	if c.users.Add(-1) == 0 {
+		c.conn.Close()
+		return
+	}
+	_ = c.conn.NetConn().SetWriteDeadline(time.Now().Add(closeGrace))
 }
 
 // describeEnd turns the error that ended a read into a few words for the log.
@@ -272,6 +294,7 @@ func isGoodbye(code int) bool {
 // writing, so that nothing it held stays counted.
 func (c *Client) writeLoop() {
 	defer c.room.running.Done()
+	defer c.letGo()
 	var batch []*[]byte
 	for {
 		if batch = c.out.take(batch); len(batch) == 0 {

@@ -45,8 +45,7 @@ func TestRateLimitHoldsWhileDropped(t *testing.T) {
 }
 
 // However many clients send, the bytes queued for the writers stay within
-// the room's budget (plus one broadcast for each sender let through at the
-// same moment): a reader waits for the writers before it passes on more.
+// the room's budget: a reader waits for the writers before it passes on more.
 func TestRoomBudgetHoldsReadersBack(t *testing.T) {
 	const limit = 1000
 	r := New(log.New(io.Discard, "", 0), SendRate(0))
@@ -58,30 +57,30 @@ func TestRoomBudgetHoldsReadersBack(t *testing.T) {
 	}
 	sender := r.clients[1]
 	m := broadcastOf(strings.Repeat("x", 100))
-	data, _ := room.Encode(m)
-	oneBroadcast := 2 * len(data) // to the two others
 
 	passed := make(chan int)
 	go func() { // the sender's reader, given as many messages as it can take
 		n := 0
-		for ; n < 20 && sender.waitForTurn(); n++ {
-			r.broadcast(sender.id, m)
+		for n < 20 && r.broadcast(sender, m) {
+			n++
 		}
 		passed <- n
 	}()
-	progtest.WaitUntil(t, "over the budget", func() bool { return r.budget.pending.Load() >= limit })
+	data, _ := room.Encode(m)
+	full := int64(limit / (2 * len(data)) * 2 * len(data)) // whole broadcasts to the two others
+	progtest.WaitUntil(t, "the budget used", func() bool { return r.budget.queued() >= full })
 	sender.stopOnce.Do(func() { close(sender.stopped) }) // ends the reader's wait
 	n := <-passed
-	if pending := r.budget.pending.Load(); n == 20 || pending > int64(limit+oneBroadcast) {
-		t.Fatalf("the reader passed on %d broadcasts, %d bytes queued, with a budget of %d", n, pending, limit)
+	if queued := r.budget.queued(); n == 20 || queued > limit {
+		t.Fatalf("the reader passed on %d broadcasts, %d bytes queued, with a budget of %d", n, queued, limit)
 	}
 
 	// Once written, the bytes leave the budget.
 	for _, c := range r.clients {
 		r.budget.release(sizeOf(c.out.take(nil)))
 	}
-	if pending := r.budget.pending.Load(); pending != 0 {
-		t.Errorf("%d bytes still counted after the writers took everything", pending)
+	if queued := r.budget.queued(); queued != 0 {
+		t.Errorf("%d bytes still counted after the writers took everything", queued)
 	}
 }
 

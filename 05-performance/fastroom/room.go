@@ -159,35 +159,56 @@ func (r *Room) leave(c *Client) {
 	r.Deliver(c.id, room.Disconnected(c.id))
 }
 
-// broadcast is called by a client's reader with a message the client sent.
-func (r *Room) broadcast(from int, m room.Message) {
-	if !r.quiet {
-		r.log.Printf("Client %d broadcast: %s", from, room.ForLog(m.Payload))
+// broadcast is called by c's reader with a message c sent. It waits until
+// the message's deliveries fit in the room's budget (see budget.go), and
+// returns false, having delivered nothing, if c is stopped meanwhile.
+func (r *Room) broadcast(c *Client, m room.Message) bool {
+	data, err := room.Encode(m)
+	if err != nil {
+		r.log.Printf("Cannot encode %+v: %v", m, err)
+		return true
 	}
-	r.Deliver(from, m)
+	// The room may change while we wait: count for everyone now, and
+	// correct the count once the message is queued.
+	counted := int64(len(data) * max(r.Len()-1, 0))
+	if !r.budget.take(counted, c.stopped) {
+		return false
+	}
+	if !r.quiet {
+		r.log.Printf("Client %d broadcast: %s", c.id, room.ForLog(m.Payload))
+	}
+	queued := r.deliver(c.id, data)
+	r.budget.add(int64(queued*len(data)) - counted)
+	return true
 }
 
 // Deliver queues m for every client in this room except the one with id from
-// (the sender never gets its own message). The message is encoded once,
-// however many clients receive it: each outbox gets a pointer to the same
-// bytes, and each writer only adds the two to ten bytes of a WebSocket frame
-// header. Deliver never waits for a client: a client whose queue is full is
-// disconnected instead (see Client.enqueue).
+// (the sender never gets its own message); the room's notices are sent with
+// it. Deliver never waits: a client whose queue is full is disconnected
+// instead (see Client.enqueue).
 func (r *Room) Deliver(from int, m room.Message) {
 	data, err := room.Encode(m)
 	if err != nil {
 		r.log.Printf("Cannot encode %+v: %v", m, err)
 		return
 	}
-	queued := 0
+	queued := r.deliver(from, data)
+	r.budget.add(int64(queued * len(data)))
+}
+
+// deliver queues data for everyone but from and returns for how many. The
+// message is encoded once, however many clients receive it: each outbox
+// gets a pointer to the same bytes, and each writer only adds the two to ten
+// bytes of a WebSocket frame header.
+func (r *Room) deliver(from int, data []byte) (queued int) {
 	r.mu.RLock()
+	defer r.mu.RUnlock()
 	for id, c := range r.clients {
 		if id != from && c.enqueue(&data) {
 			queued++
 		}
 	}
-	r.mu.RUnlock()
-	r.budget.add(queued * len(data))
+	return queued
 }
 
 // Len returns how many clients are connected.

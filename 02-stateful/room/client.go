@@ -60,14 +60,26 @@ type Client struct {
 	closeText string
 }
 
+// newClient sets up conn's read limit and deadline before either pump runs:
+// set later by readPump, the first deadline could overwrite the short one the
+// write pump sets when it says goodbye to a client that has just joined.
 func newClient(r *Room, id int, conn *websocket.Conn) *Client {
-	return &Client{
+	c := &Client{
 		id:   id,
 		room: r,
 		conn: conn,
 		send: make(chan []byte, sendQueue),
 		done: make(chan struct{}),
 	}
+	conn.SetReadLimit(maxMessageSize)
+	_ = conn.SetReadDeadline(time.Now().Add(pongWait))
+	conn.SetPongHandler(func(string) error {
+		if c.removed() {
+			return nil // a pong does not put off the goodbye
+		}
+		return conn.SetReadDeadline(time.Now().Add(pongWait))
+	})
+	return c
 }
 
 // queue hands data to the write pump without waiting, and reports false if
@@ -88,11 +100,6 @@ func (c *Client) queue(data []byte) bool {
 func (c *Client) readPump() {
 	defer c.room.pumps.Done()
 	defer c.conn.Close()
-	c.conn.SetReadLimit(maxMessageSize)
-	_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
-	c.conn.SetPongHandler(func(string) error {
-		return c.conn.SetReadDeadline(time.Now().Add(pongWait))
-	})
 	for {
 		kind, data, err := c.conn.ReadMessage()
 		if err != nil {
@@ -160,7 +167,9 @@ func (c *Client) sayGoodbye() {
 		bye := websocket.FormatCloseMessage(c.closeCode, c.closeText)
 		_ = c.conn.WriteControl(websocket.CloseMessage, bye, time.Now().Add(closeGrace))
 	}
-	_ = c.conn.SetReadDeadline(time.Now().Add(closeGrace))
+	// The net.Conn's deadline, which any goroutine may set; gorilla's own
+	// SetReadDeadline belongs to the reader.
+	_ = c.conn.NetConn().SetReadDeadline(time.Now().Add(closeGrace))
 }
 
 // removed reports whether the room has removed the client.

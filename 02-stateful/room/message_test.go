@@ -2,6 +2,7 @@ package room
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -62,6 +63,43 @@ func TestNoticesOnTheWire(t *testing.T) {
 		got, err := json.Marshal(tt.m)
 		if err != nil || string(got) != tt.want {
 			t.Errorf("json.Marshal(%+v) = %s, %v; want %s", tt.m, got, err, tt.want)
+		}
+	}
+}
+
+// Encode writes what json.Marshal writes, except that <, > and & stay as
+// they are instead of growing to six bytes each.
+func TestEncode(t *testing.T) {
+	tests := []struct {
+		m    Message
+		want string
+	}{
+		{Connected(2), `{"type":"client:connected","payload":"Client 2 connected"}`},
+		{broadcastOf("<b>Tom & Jerry</b>"), `{"type":"broadcast","payload":"<b>Tom & Jerry</b>"}`},
+		{broadcastOf("line\n\"quoted\" é"), `{"type":"broadcast","payload":"line\n\"quoted\" é"}`},
+	}
+	for _, tt := range tests {
+		if got, err := Encode(tt.m); err != nil || string(got) != tt.want {
+			t.Errorf("Encode(%+v) = %s, %v; want %s", tt.m, got, err, tt.want)
+		}
+	}
+}
+
+// ForLog quotes a client's text, and cuts it after logLimit bytes without
+// splitting a character.
+func TestForLog(t *testing.T) {
+	long := strings.Repeat("a", logLimit-1) + "éé"
+	tests := []struct{ in, want string }{
+		{"Hello", `"Hello"`},
+		{"x\nClient 1 disconnected", `"x\nClient 1 disconnected"`},
+		{"\x1b[31mred", `"\x1b[31mred"`},
+		{"\xff", `"\xff"`},
+		{strings.Repeat("a", logLimit), `"` + strings.Repeat("a", logLimit) + `"`},
+		{long, `"` + strings.Repeat("a", logLimit-1) + `"… (` + fmt.Sprint(len(long)) + ` bytes)`},
+	}
+	for _, tt := range tests {
+		if got := ForLog(tt.in); got != tt.want {
+			t.Errorf("ForLog(%q) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
 }

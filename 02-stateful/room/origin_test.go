@@ -31,20 +31,52 @@ func TestOrigin(t *testing.T) {
 		if tt.origin != "" {
 			header.Set("Origin", tt.origin)
 		}
-		conn, id, err := tr.dial(header)
-		switch {
-		case tt.ok && err != nil:
-			t.Errorf("Origin %q: refused: %v", tt.origin, err)
-		case tt.ok && id == 0:
-			t.Errorf("Origin %q: connected, but the room did not take the client in", tt.origin)
-		case !tt.ok && err == nil:
-			t.Errorf("Origin %q: let in as client %d", tt.origin, id)
-		case !tt.ok && !strings.Contains(err.Error(), "HTTP 403"):
-			t.Errorf("Origin %q: refused with %v, want HTTP 403", tt.origin, err)
-		}
-		if conn != nil {
-			conn.Close()
-		}
+		tr.checkHandshake(t, header, tt.ok)
 	}
-	tr.log.waitFor(t, "Refused a connection")
+	tr.waitForLog("Refused a connection")
+}
+
+// DNS rebinding: a page on evil.example whose name now points at 127.0.0.1
+// sends an Origin that matches the Host it connects to. On a loopback
+// address the server knows it can only be reached by its own names, so it
+// refuses any other Host.
+func TestHostOnLoopback(t *testing.T) {
+	tr := newTestRoom(t)
+	port := tr.url[strings.LastIndex(tr.url, ":")+1:]
+
+	tests := []struct {
+		host string
+		ok   bool
+	}{
+		{"evil.example:" + port, false},
+		{"localhost:" + port, true},
+		{"LocalHost:" + port, true},
+		{"app.localhost:" + port, true}, // .localhost is this machine by definition
+		{"127.0.0.1:" + port, true},
+		{"[::1]:" + port, true},
+	}
+	for _, tt := range tests {
+		header := http.Header{"Host": {tt.host}, "Origin": {"http://" + tt.host}}
+		tr.checkHandshake(t, header, tt.ok)
+	}
+}
+
+// checkHandshake dials with header and checks that the room lets the client
+// in if ok, and refuses the handshake with 403 if not.
+func (tr *testRoom) checkHandshake(t *testing.T, header http.Header, ok bool) {
+	t.Helper()
+	conn, id, err := tr.dial(header)
+	switch {
+	case ok && err != nil:
+		t.Errorf("%v: refused: %v", header, err)
+	case ok && id == 0:
+		t.Errorf("%v: connected, but the room did not take the client in", header)
+	case !ok && err == nil:
+		t.Errorf("%v: let in as client %d", header, id)
+	case !ok && !strings.Contains(err.Error(), "HTTP 403"):
+		t.Errorf("%v: refused with %v, want HTTP 403", header, err)
+	}
+	if conn != nil {
+		conn.Close()
+	}
 }

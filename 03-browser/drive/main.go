@@ -35,24 +35,46 @@ const reachTimeout = 5 * time.Second
 // sent; generous, for a loaded machine.
 const deliveryTimeout = 20 * time.Second
 
+// pageMarks are what drive needs on the page, the message box and the log:
+// a page without them is not the lesson-3 page.
+var pageMarks = []string{`id="message"`, `id="log"`}
+
+// errUsage means the command line was wrong; the flag package has said
+// why, with the usage.
+var errUsage = errors.New("usage")
+
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	switch err := run(os.Args[1:], os.Stdout, os.Stderr); {
+	case err == nil:
+	case errors.Is(err, flag.ErrHelp): // -h: the usage was asked for, and printed
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	default:
 		fmt.Fprintln(os.Stderr, "drive:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string, stdout io.Writer) error {
+func run(args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("drive", flag.ContinueOnError)
+	flags.SetOutput(stderr)
 	pageURL := flags.String("url", "http://localhost:5407", "`URL` of the lesson-3 page")
 	if err := flags.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage // the flag package has printed the error and the usage
+	}
+	if flags.NArg() > 0 {
+		fmt.Fprintf(stderr, "drive: unexpected argument %q; the page's address is given with -url\n", flags.Arg(0))
+		flags.Usage()
+		return errUsage
 	}
 	wsURL, err := socketURL(*pageURL)
 	if err != nil {
 		return err
 	}
-	if err := reach(*pageURL); err != nil {
+	if err := checkPage(*pageURL); err != nil {
 		return err
 	}
 	browserPath, err := headless.Find()
@@ -137,9 +159,10 @@ func socketURL(pageURL string) (string, error) {
 	return u.String(), nil
 }
 
-// reach checks that the page can be fetched, so that a server that is not
-// running gets a clear message rather than a browser timeout.
-func reach(pageURL string) error {
+// checkPage fetches the page before a browser starts, so that a server that
+// is not running, or one that is not lesson 3's, gets a clear message rather
+// than a browser timeout.
+func checkPage(pageURL string) error {
 	client := http.Client{Timeout: reachTimeout}
 	resp, err := client.Get(pageURL)
 	if err != nil {
@@ -149,9 +172,19 @@ func reach(pageURL string) error {
 		}
 		return fmt.Errorf("cannot reach the server at %s (is it running?): %w", pageURL, err)
 	}
-	resp.Body.Close()
+	defer resp.Body.Close()
+	notLesson3 := "it is not the lesson-3 server (start one with go run ./03-browser/server)"
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s answered %s", pageURL, resp.Status)
+		return fmt.Errorf("%s answered %s: %s", pageURL, resp.Status, notLesson3)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", pageURL, err)
+	}
+	for _, mark := range pageMarks {
+		if !strings.Contains(string(body), mark) {
+			return fmt.Errorf("%s serves a page without the room's message box and log: %s", pageURL, notLesson3)
+		}
 	}
 	return nil
 }

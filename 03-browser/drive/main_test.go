@@ -1,7 +1,8 @@
 package main
 
 import (
-	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -18,7 +19,9 @@ const runTimeout = 90 * time.Second
 // TestTranscript runs the drive program against a fresh server and compares
 // its output with testdata/drive.txt, the transcript the README shows.
 func TestTranscript(t *testing.T) {
-	headless.Require(t)
+	if _, err := headless.Find(); err != nil {
+		progtest.Missing(t, "this test needs headless Chromium: "+err.Error())
+	}
 	server := progtest.Start(t, progtest.Build(t, "../server"), "-addr", "127.0.0.1:0")
 	addr := server.Addr()
 	drive := progtest.Build(t, "../drive")
@@ -27,38 +30,56 @@ func TestTranscript(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("drive exited with %d\nstdout:\n%s\nstderr:\n%s", code, strings.Join(stdout, "\n"), strings.Join(stderr, "\n"))
 	}
-	want, err := os.ReadFile("../testdata/drive.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := strings.Join(stdout, "\n") + "\n"
-	if got != string(want) {
-		t.Errorf("transcript differs from testdata/drive.txt\ngot:\n%s\nwant:\n%s", got, want)
-	}
+	progtest.Compare(t, "../testdata/drive.txt", stdout)
 	// The server saw the same conversation.
-	server.WaitFor(`^Client 1 broadcast: Hello from the browser$`, 10*time.Second)
-	server.WaitFor(`^Client 2 broadcast: Hello from Go$`, 10*time.Second)
+	server.WaitFor(`^Client 1 broadcast: "?Hello from the browser"?$`, progtest.WaitLimit)
+	server.WaitFor(`^Client 2 broadcast: "?Hello from Go"?$`, progtest.WaitLimit)
 }
 
-// TestNoServer: with nothing listening, drive says so at once and exits 1.
-// It needs no browser: it checks the server first.
-func TestNoServer(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // now nothing listens there
+// TestCommandLine: -h is not an error, a mistake on the command line is
+// reported once with the usage (exit 2), and a server that is missing or is
+// not lesson 3's is named as such before any browser starts (exit 1).
+func TestCommandLine(t *testing.T) {
+	drive := progtest.Build(t, "../drive")
+	notFound := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(notFound.Close)
+	otherPage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("<!doctype html><title>Something else</title>"))
+	}))
+	t.Cleanup(otherPage.Close)
+	noServer := "http://" + progtest.FreeAddr(t)
 
-	code, stdout, stderr := progtest.Run(t, 30*time.Second, progtest.Build(t, "../drive"), "-url", "http://"+addr)
-	if code != 1 {
-		t.Errorf("exit code %d, want 1", code)
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		stderr   string // what the first line of stderr starts with
+		oneError bool   // the error is said once, not twice
+	}{
+		{"help", []string{"-h"}, 0, "Usage of drive:", false},
+		{"unknown flag", []string{"-nope"}, 2, "flag provided but not defined: -nope", true},
+		{"stray argument", []string{"http://localhost:5407"}, 2, `drive: unexpected argument "http://localhost:5407"`, true},
+		{"bad url", []string{"-url", "ws://localhost:5407"}, 1, `drive: bad -url "ws://localhost:5407"`, true},
+		{"no server", []string{"-url", noServer}, 1, "drive: cannot reach the server at " + noServer, true},
+		{"not found", []string{"-url", notFound.URL}, 1, "drive: " + notFound.URL + " answered 404 Not Found: it is not the lesson-3 server", true},
+		{"another page", []string{"-url", otherPage.URL}, 1, "drive: " + otherPage.URL + " serves a page without the room's message box and log: it is not the lesson-3 server", true},
 	}
-	if len(stdout) != 0 {
-		t.Errorf("stdout should be empty, got %q", stdout)
-	}
-	if len(stderr) != 1 || !strings.HasPrefix(stderr[0], "drive: cannot reach the server at http://"+addr) {
-		t.Errorf("stderr = %q, want one line saying the server cannot be reached", stderr)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := progtest.Run(t, 30*time.Second, drive, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit code %d, want %d", code, tt.code)
+			}
+			if len(stdout) != 0 {
+				t.Errorf("stdout should be empty, got %q", stdout)
+			}
+			if len(stderr) == 0 || !strings.HasPrefix(stderr[0], tt.stderr) {
+				t.Fatalf("stderr = %q, want it to start with %q", stderr, tt.stderr)
+			}
+			if tt.oneError && strings.Count(strings.Join(stderr, "\n"), stderr[0]) != 1 {
+				t.Errorf("the error is reported more than once:\n%s", strings.Join(stderr, "\n"))
+			}
+		})
 	}
 }
 
@@ -75,5 +96,18 @@ func TestSocketURL(t *testing.T) {
 	}
 	if _, err := socketURL("ftp://example.com"); err == nil {
 		t.Error("socketURL accepted an ftp:// address")
+	}
+}
+
+// The page this drive program expects is the one the server embeds.
+func TestPageMarks(t *testing.T) {
+	page, err := os.ReadFile("../server/static/index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mark := range pageMarks {
+		if !strings.Contains(string(page), mark) {
+			t.Errorf("the lesson-3 page lacks %s, which drive looks for", mark)
+		}
 	}
 }

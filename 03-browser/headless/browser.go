@@ -14,9 +14,9 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// InstallHint is the command that installs a suitable browser on Debian and
+// installHint is the command that installs a suitable browser on Debian and
 // Ubuntu, for messages that say one is missing.
-const InstallHint = "apt-get install -y chromium"
+const installHint = "apt-get install -y chromium"
 
 // ErrNoBrowser means no Chromium or Chrome is installed.
 var ErrNoBrowser = errors.New("no Chromium or Chrome found")
@@ -40,7 +40,7 @@ func Find() (string, error) {
 			return path, nil
 		}
 	}
-	return "", fmt.Errorf("%w (install one, e.g. %s)", ErrNoBrowser, InstallHint)
+	return "", fmt.Errorf("%w (install one, e.g. %s)", ErrNoBrowser, installHint)
 }
 
 // Browser is one running headless Chromium.

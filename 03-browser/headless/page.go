@@ -44,9 +44,9 @@ type Status struct {
 	Text  string `json:"text"`  // e.g. "Reconnecting in 2s…"
 }
 
-// Open opens url in a new tab and waits until the page has loaded.
-func (b *Browser) Open(url string) (*Page, error) {
-	ctx, cancel := chromedp.NewContext(b.ctx) // a new tab, in a window of its own
+// Tab opens a new, blank tab, in a window of its own.
+func (b *Browser) Tab() (*Page, error) {
+	ctx, cancel := chromedp.NewContext(b.ctx)
 	p := &Page{ctx: ctx, cancel: cancel}
 	// The first Do creates the tab and ties it to ctx, so it runs without a
 	// deadline; the steps after it have one.
@@ -54,7 +54,16 @@ func (b *Browser) Open(url string) (*Page, error) {
 		p.Close()
 		return nil, fmt.Errorf("open a tab: %w", err)
 	}
-	err := p.do(
+	return p, nil
+}
+
+// Open opens url in a new tab and waits until the page has loaded.
+func (b *Browser) Open(url string) (*Page, error) {
+	p, err := b.Tab()
+	if err != nil {
+		return nil, err
+	}
+	err = p.Do(
 		chromedp.EmulateViewport(viewportWidth, viewportHeight, chromedp.EmulateScale(pixelRatio)),
 		chromedp.Navigate(url),
 		chromedp.WaitVisible(chromedp.ID("message")),
@@ -72,26 +81,27 @@ func (p *Page) Close() {
 	p.cancel()
 }
 
-// do runs steps with the usual deadline.
-func (p *Page) do(steps ...chromedp.Action[chromedp.Void]) error {
+// Do runs chromedp steps in the tab, with the usual deadline.
+func (p *Page) Do(steps ...chromedp.Action[chromedp.Void]) error {
 	ctx, cancel := context.WithTimeout(p.ctx, WaitTimeout)
 	defer cancel()
 	return chromedp.Do(ctx, steps...)
 }
 
+// Run runs one chromedp action that returns a result (a screenshot, a
+// value computed by JavaScript) in the tab, with the usual deadline.
+func Run[T any](p *Page, action chromedp.Action[T]) (T, error) {
+	ctx, cancel := context.WithTimeout(p.ctx, WaitTimeout)
+	defer cancel()
+	return chromedp.Run(ctx, action)
+}
+
 // Send types text into the message box and presses Enter, as a reader would.
 func (p *Page) Send(text string) error {
-	if err := p.do(chromedp.SendKeys(chromedp.ID("message"), text+kb.Enter)); err != nil {
+	if err := p.Do(chromedp.SendKeys(chromedp.ID("message"), text+kb.Enter)); err != nil {
 		return fmt.Errorf("send %q: %w", text, err)
 	}
 	return nil
-}
-
-// Screenshot returns a PNG of what the tab shows.
-func (p *Page) Screenshot() ([]byte, error) {
-	ctx, cancel := context.WithTimeout(p.ctx, WaitTimeout)
-	defer cancel()
-	return chromedp.Run(ctx, chromedp.CaptureScreenshot())
 }
 
 // The page's state, read by small JavaScript functions. They only read the
@@ -102,13 +112,6 @@ const (
 	statusJS = `() => ({state: document.getElementById('status').dataset.state,
 		text: document.getElementById('status').textContent})`
 )
-
-// Entries returns the page's log as it is now.
-func (p *Page) Entries() ([]Entry, error) {
-	ctx, cancel := context.WithTimeout(p.ctx, WaitTimeout)
-	defer cancel()
-	return chromedp.Run(ctx, chromedp.Evaluate[[]Entry]("("+entriesJS+")()"))
-}
 
 // WaitEntries waits until the log has at least n entries and returns them
 // all.
@@ -142,9 +145,7 @@ func (p *Page) WaitStatus(state, text string) error {
 
 // Status returns what the status pill shows now.
 func (p *Page) Status() (Status, error) {
-	ctx, cancel := context.WithTimeout(p.ctx, WaitTimeout)
-	defer cancel()
-	return chromedp.Run(ctx, chromedp.Evaluate[Status]("("+statusJS+")()"))
+	return Run(p, chromedp.Evaluate[Status]("("+statusJS+")()"))
 }
 
 // poll calls the JavaScript function fn with args whenever the page's DOM
@@ -160,16 +161,4 @@ func poll[T any](p *Page, fn string, args ...any) (T, error) {
 		chromedp.WithPollingArgs(args...),
 		chromedp.WithPollingTimeout(WaitTimeout),
 	))
-}
-
-// SendWithButton types text into the message box and clicks Send.
-func (p *Page) SendWithButton(text string) error {
-	err := p.do(
-		chromedp.SendKeys(chromedp.ID("message"), text),
-		chromedp.Click(chromedp.ID("send")),
-	)
-	if err != nil {
-		return fmt.Errorf("send %q with the button: %w", text, err)
-	}
-	return nil
 }

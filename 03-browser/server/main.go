@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,21 +21,39 @@ import (
 	"example.com/wstutorial/02-stateful/serve"
 )
 
+// errUsage means the command line was wrong; the flag package has said
+// why, with the usage.
+var errUsage = errors.New("usage")
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+	switch err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); {
+	case err == nil:
+	case errors.Is(err, flag.ErrHelp): // -h: the usage was asked for, and printed
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	default:
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, args []string, stdout io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("server", flag.ContinueOnError)
+	flags.SetOutput(stderr)
 	addr := flags.String("addr", "localhost:5407", "`host:port` to listen on; port 0 picks a free port")
 	origins := flags.String("origins", "", "comma-separated browser `origins` to allow besides the page's own, e.g. http://localhost:3000")
 	if err := flags.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage // the flag package has printed the error and the usage
+	}
+	if flags.NArg() > 0 {
+		fmt.Fprintf(stderr, "server: unexpected argument %q; every setting is a flag\n", flags.Arg(0))
+		flags.Usage()
+		return errUsage
 	}
 
 	logger := log.New(stdout, "", 0)

@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
-# bench.sh: how far does the lesson-2 server go? Runs the same load against
-# the Go server (02-stateful/server) and against a Node server written with
-# the notebook's `ws` package (node/room-server.mjs), one fresh server
-# process per scenario, and prints the figures side by side with the Go/Node
-# ratio. Node is skipped, with a message, where node or npm is missing.
+# bench.sh: the same load against four servers for the notebook's room,
+# side by side: the notebook's Node `ws` server (node/room-server.mjs), a Bun
+# server (node/room-server-bun.mjs, uWebSockets underneath), lesson 2
+# (02-stateful/server) and lesson 5 (05-performance/server). One fresh server
+# process per run; the table is built by 05-performance/benchtable from the
+# load generator's JSON results.
 #
-#   scripts/bench.sh                     everything, a few minutes
-#   BENCH_BUDGET=120 scripts/bench.sh    stop starting scenarios after ~120 s
+#   scripts/bench.sh                     everything, about ten minutes
+#   BENCH_BUDGET=300 scripts/bench.sh    stop starting runs after ~300 s
 #
-# All load stays on this machine (127.0.0.1). Each run's JSON result, each
-# server's output and the table are copied to artifacts/bench/ at the end
-# (BENCH_OUT to change).
+# Node and Bun are skipped, with a note, where they cannot be installed. All
+# load stays on this machine (127.0.0.1). The servers run with their default
+# runtime settings: nothing here sets GOGC, GOMEMLIMIT or GOMAXPROCS. Lesson
+# 5 runs with -quiet -rate 0 (no log line per broadcast, no limit per client:
+# the load generator paces its senders, and the JS servers have neither);
+# lesson 2 has no such flags, so its log goes to a file. The JSON results,
+# each server's output and the table are copied to artifacts/bench/ at the
+# end (BENCH_OUT to change).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${BENCH_OUT:-$root/artifacts/bench}
-budget=${BENCH_BUDGET:-360} # seconds; a scenario that cannot fit is skipped
+budget=${BENCH_BUDGET:-840} # seconds; a run that cannot fit is skipped
 started=$(date +%s)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
@@ -46,19 +52,28 @@ die() {
 # --- Building -------------------------------------------------------------
 
 cd "$root"
-say "Building the Go server and the load generator"
-go build -o "$work/server" ./02-stateful/server
-go build -o "$work/loadgen" ./02-stateful/loadgen
+say "Building the Go servers, the load generator and the table builder"
+go build -o "$work/lesson2" ./02-stateful/server
+go build -o "$work/lesson5" ./05-performance/server
+go build -o "$work/loadgen" ./05-performance/loadgen
+go build -o "$work/benchtable" ./05-performance/benchtable
 
-have_node=no
+servers="lesson2 lesson5"
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-	say "Node.js or npm is not installed: skipping the Node reference server (Go figures only)."
+	say "Node.js or npm is not installed: skipping the Node and Bun servers."
 elif ! (cd node && npm ci --no-audit --no-fund --loglevel=error >"$work/npm.log" 2>&1); then
 	cat "$work/npm.log" >&2
-	say "npm ci failed in node/: skipping the Node reference server (Go figures only)."
+	say "npm ci failed in node/: skipping the Node and Bun servers."
 else
-	have_node=yes
+	servers="node $servers"
+	# Bun is an optional dependency: npm skips it where it has no build.
+	if node/node_modules/.bin/bun --version >/dev/null 2>&1; then
+		servers="node bun lesson2 lesson5"
+	else
+		say "Bun could not be installed here (npm ci in node/ fetches it): skipping the Bun server."
+	fi
 fi
+say "Servers: $servers"
 
 # --- Servers --------------------------------------------------------------
 
@@ -101,10 +116,10 @@ stop_server() {
 	server_pid=""
 }
 
-# run_one IMPL SCENARIO TIMEOUT LOADGEN-ARGS...: a fresh server, one load
-# generator run against it, the result in $results/IMPL-SCENARIO.json.
+# run_one SERVER RUN TIMEOUT LOADGEN-ARGS...: a fresh server, one load
+# generator run against it, the result in $results/SERVER-RUN.json.
 run_one() {
-	local impl=$1 scenario=$2 limit=$3
+	local impl=$1 run=$2 limit=$3
 	shift 3
 	local left=$((budget - ($(date +%s) - started)))
 	if [ "$left" -lt 15 ]; then
@@ -112,12 +127,12 @@ run_one() {
 		return 0
 	fi
 	[ "$limit" -le "$left" ] || limit=$left
-	# The Go server's limit on each client's sending rate is lifted (-rate 0):
-	# the load generator paces its senders itself, and the Node server has no
-	# such limit.
 	case $impl in
-	go) start_server "$impl-$scenario" "$work/server" -addr 127.0.0.1:0 -quiet -rate 0 ;;
-	node) start_server "$impl-$scenario" node node/room-server.mjs -addr 127.0.0.1:0 ;;
+	node) start_server "$impl-$run" node node/room-server.mjs -addr 127.0.0.1:0 ;;
+	bun) start_server "$impl-$run" node/node_modules/.bin/bun node/room-server-bun.mjs -addr 127.0.0.1:0 ;;
+	lesson2) start_server "$impl-$run" "$work/lesson2" -addr 127.0.0.1:0 ;;
+	lesson5) start_server "$impl-$run" "$work/lesson5" -addr 127.0.0.1:0 -quiet -rate 0 ;;
+	lesson5-shipped) start_server "$impl-$run" "$work/lesson5" -addr 127.0.0.1:0 -quiet ;;
 	esac
 	say "  $impl (pid $server_pid, ws://$server_addr):"
 	# CPU time and memory are read from /proc (Linux); elsewhere the rates
@@ -128,104 +143,59 @@ run_one() {
 	# The summary and progress (stderr) are shown indented; the JSON line
 	# (stdout) goes to the file the table is built from.
 	if ! { "$work/loadgen" -url "ws://$server_addr" -json -timeout "${limit}s" "$@" \
-		2>&1 >"$results/$impl-$scenario.json"; } | sed 's/^/    /' >&2; then
+		2>&1 >"$results/${impl%-shipped}-$run.json"; } | sed 's/^/    /' >&2; then
 		say "    (this run was not clean; its figures are still shown)"
 	fi
 	stop_server
 }
 
-# scenario NAME TITLE TIMEOUT LOADGEN-ARGS...: runs it against each server.
+# scenario NAME TITLE TIMEOUT SERVERS LOADGEN-ARGS...: runs it against each
+# of SERVERS that is available.
 scenario() {
-	local name=$1 title=$2 limit=$3
-	shift 3
+	local name=$1 title=$2 limit=$3 only=$4 impl
+	shift 4
 	say ""
 	say "== $title"
-	run_one go "$name" "$limit" "$@"
-	if [ "$have_node" = yes ]; then
-		run_one node "$name" "$limit" "$@"
-	fi
+	for impl in $servers; do
+		case " $only " in *" $impl "*) run_one "$impl" "$name" "$limit" "$@" ;; esac
+	done
 }
 
 # --- The scenarios --------------------------------------------------------
 
-# Message counts are chosen so that each broadcast run takes a few seconds
-# against the Go server (over a million deliveries) and about twenty against
-# the Node one.
-scenario fanout100 "100 receivers, 1 sender" 60 -receivers 100 -senders 1 -messages 12000
-scenario fanout1000 "1000 receivers, 1 sender" 90 -receivers 1000 -senders 1 -messages 1200
-scenario many10 "10 senders, 10 receivers" 60 -receivers 10 -senders 10 -messages 6000
-# Memory after a burst of work depends on where the garbage collector (Go's or
-# V8's) happened to be when the burst ended, so one run can land a few KB per
-# connection above or below another: the table takes the median of three.
+all="node bun lesson2 lesson5"
+# Message counts give over a million deliveries per run: a few seconds for
+# the fastest servers, about fifteen for Node.
+scenario fanout100 "100 receivers, 1 sender" 60 "$all" -receivers 100 -senders 1 -messages 12000
+scenario fanout1000 "1000 receivers, 1 sender" 90 "$all" -receivers 1000 -senders 1 -messages 1200
+scenario many10 "10 senders, 10 receivers" 60 "$all" -receivers 10 -senders 10 -messages 6000
+# Memory after a burst of work depends on where the garbage collector (Go's,
+# V8's, Bun's) happened to be when it ended, so one run can land a few KB
+# per connection above or below another: the table takes the median of three.
 for run in 1 2 3; do
-	scenario "idle1000-$run" "1000 idle connections (run $run of 3)" 60 -idle 1000
+	scenario "idle1000-$run" "1000 idle connections (run $run of 3)" 60 "$all" -idle 1000
 done
-say ""
-say "== 10,000 connections, held (Go only)"
 # Ten thousand connections bring fifty million join notices (everyone hears
-# of everyone who comes later); the hold does not wait for all of them.
-run_one go hold10k 150 -idle 10000 -hold 10s -notices 20s
+# of everyone who comes later); the hold does not wait for all of them. Node
+# would need minutes for them, so it sits this one out.
+scenario hold10k "10,000 connections, held" 120 "bun lesson2 lesson5" -idle 10000 -hold 10s -notices 20s
+# Lesson 5 as shipped (its rate limit on), against twenty clients that each
+# send 19 messages of 64 KB of '<' a second: what its budget is for.
+say ""
+say "== flood: 20 clients × 19 messages of 64 KB a second (lesson 5 as shipped)"
+run_one lesson5-shipped flood 60 -flood 20 -flood-for 10s
 
 # --- The table ------------------------------------------------------------
-
-# field FILE NAME: a value from a result's JSON line ("-" if absent).
-field() {
-	local v=""
-	[ -s "$1" ] && v=$(sed -n 's/.*"'"$2"'":\([^,}]*\).*/\1/p' "$1")
-	printf '%s\n' "${v:--}"
-}
-
-# figure IMPL SCENARIO FIELD: a value from the scenario's run, or the median
-# of its runs when it was run several times (IMPL-SCENARIO-1.json, ...).
-figure() {
-	local f
-	for f in "$results/$1-$2.json" "$results/$1-$2"-[0-9].json; do
-		field "$f" "$3"
-	done | sort -g | awk '$1 != "-" { v[++n] = $1 } END { print n ? v[int((n + 1) / 2)] : "-" }'
-}
-
-# row TITLE SCENARIO FIELD SCALE DECIMALS: one figure, Go and Node and their ratio.
-row() {
-	local g n
-	g=$(figure go "$2" "$3")
-	n=$(figure node "$2" "$3")
-	awk -v t="$1" -v g="$g" -v n="$n" -v s="$4" -v d="$5" 'BEGIN {
-		fg = (g == "-") ? "-" : sprintf("%.*f", d, g * s)
-		fn = (n == "-") ? "-" : sprintf("%.*f", d, n * s)
-		r = (g == "-" || n == "-" || n + 0 == 0) ? "-" : sprintf("%.2f", g / n)
-		printf "| %-44s | %10s | %10s | %7s |\n", t, fg, fn, r
-	}'
-}
-
-# heading TITLE: a row that names the scenario of the rows below it.
-heading() { printf '| %-44s | %10s | %10s | %7s |\n' "**$1**" "" "" ""; }
 
 {
 	echo ""
 	echo "Machine: $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?') cores," \
 		"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)," \
 		"$(go version | sed 's/^go version //')," \
-		"Node $(node --version 2>/dev/null || echo 'not installed')"
+		"Node $(node --version 2>/dev/null || echo 'not installed')," \
+		"Bun $(node/node_modules/.bin/bun --version 2>/dev/null || echo 'not installed')"
 	echo ""
-	printf '| %-44s | %10s | %10s | %7s |\n' "Figure" "Go" "Node" "Go/Node"
-	printf '|%s|%s|%s|%s|\n' "----------------------------------------------" "-----------:" "-----------:" "--------:"
-	for s in "fanout100:100 receivers, 1 sender" "fanout1000:1000 receivers, 1 sender" "many10:10 senders, 10 receivers"; do
-		name=${s%%:*}
-		heading "${s#*:}"
-		row "deliveries per second" "$name" deliveries_per_second 1 0
-		row "latency p50 (ms)" "$name" latency_p50_ms 1 2
-		row "latency p99 (ms)" "$name" latency_p99_ms 1 2
-		row "lost deliveries" "$name" lost 1 0
-		row "server CPU time per delivery, microseconds" "$name" server_cpu_us_per_delivery 1 2
-		row "server peak RSS (MB)" "$name" server_peak_rss_kb 0.0009765625 1
-	done
-	heading "1000 idle connections (median of 3 runs)"
-	row "server memory per connection (KB)" idle1000 server_bytes_per_connection 0.0009765625 1
-	heading "10,000 connections (Go only)"
-	row "held for 10 s" hold10k connections_held 1 0
-	row "failed to open" hold10k connections_failed 1 0
-	row "dropped while held" hold10k connections_dropped 1 0
-	row "join notices delivered by then (millions)" hold10k join_notices 0.000001 1
+	"$work/benchtable" "$results"
 	echo ""
 	echo "Results: $out (took $(($(date +%s) - started)) s)"
 } | tee "$results/table.md"

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -157,7 +158,7 @@ func (c *Client) handle(kind int, data []byte) {
 }
 
 // writePump writes the client's messages and a ping every ping period until
-// the room removes the client; then it sends the close frame, if any.
+// the room removes the client; then it says goodbye.
 func (c *Client) writePump() {
 	defer c.room.pumps.Done()
 	ping := time.NewTicker(c.room.limits.PingPeriod)
@@ -166,9 +167,15 @@ func (c *Client) writePump() {
 		select {
 		case msg := <-c.send:
 			c.room.metrics.Queued.Dec()
+			if c.removed() {
+				// Both cases were ready and select picked this one: the
+				// goodbye comes first, not the rest of the queue.
+				c.sayGoodbye()
+				return
+			}
 			_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
 			if err := c.conn.WriteMessage(websocket.TextMessage, msg.data); err != nil {
-				c.conn.Close() // wakes readPump, which removes the client
+				c.cut() // wakes readPump, which removes the client
 				c.forgetQueue()
 				return
 			}
@@ -176,22 +183,39 @@ func (c *Client) writePump() {
 			c.room.metrics.DeliveryTime.Observe(time.Since(msg.queued).Seconds())
 		case <-ping.C:
 			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
-				c.conn.Close()
+				c.cut()
 				c.forgetQueue()
 				return
 			}
 		case <-c.done:
-			c.forgetQueue()
-			if c.closeCode != 0 {
-				bye := websocket.FormatCloseMessage(c.closeCode, c.closeText)
-				_ = c.conn.WriteControl(websocket.CloseMessage, bye, time.Now().Add(closeGrace))
-			}
-			// readPump goes on reading, for the answer to our close frame;
-			// a client that never answers must not keep it waiting.
-			_ = c.conn.SetReadDeadline(time.Now().Add(closeGrace))
+			c.sayGoodbye()
 			return
 		}
 	}
+}
+
+// sayGoodbye sends the close frame the room asked for, if any, and gives
+// readPump closeGrace to read the answer: a client that never answers must
+// not keep the connection open.
+func (c *Client) sayGoodbye() {
+	c.forgetQueue()
+	if c.closeCode != 0 {
+		bye := websocket.FormatCloseMessage(c.closeCode, c.closeText)
+		_ = c.conn.WriteControl(websocket.CloseMessage, bye, time.Now().Add(closeGrace))
+	}
+	_ = c.conn.SetReadDeadline(time.Now().Add(closeGrace))
+}
+
+// cut ends the connection at once. Closing a TLS connection the polite way
+// first sends the peer a close_notify alert, and waits up to 5 seconds for
+// it to be written; to a client that stopped reading, it never is. So cut
+// closes the TCP connection underneath instead.
+func (c *Client) cut() {
+	conn := c.conn.NetConn()
+	if tlsConn, ok := conn.(*tls.Conn); ok {
+		conn = tlsConn.NetConn()
+	}
+	conn.Close()
 }
 
 // forgetQueue takes what is left in the send queue off the queue-depth

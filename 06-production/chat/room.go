@@ -204,7 +204,7 @@ func (r *Room) Close(ctx context.Context) {
 	case <-ended:
 	case <-ctx.Done():
 		for _, c := range clients {
-			c.conn.Close()
+			c.cut()
 		}
 		<-ended
 	}

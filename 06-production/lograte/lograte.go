@@ -25,6 +25,7 @@ const (
 // second afterwards for each kind.
 type Logger struct {
 	log *log.Logger
+	now func() time.Time // time.Now, but for tests
 
 	mu    sync.Mutex
 	kinds map[string]*kind
@@ -37,7 +38,7 @@ type kind struct {
 
 // New returns a logger that writes to log.
 func New(log *log.Logger) *Logger {
-	return &Logger{log: log, kinds: make(map[string]*kind)}
+	return &Logger{log: log, now: time.Now, kinds: make(map[string]*kind)}
 }
 
 // Printf writes a line of the given kind, like log.Printf, unless too many of
@@ -50,7 +51,7 @@ func (l *Logger) Printf(kindName, format string, args ...any) {
 		k = &kind{limiter: rate.NewLimiter(perSecond, burst)}
 		l.kinds[kindName] = k
 	}
-	if !k.limiter.AllowN(time.Now(), 1) {
+	if !k.limiter.AllowN(l.now(), 1) {
 		k.left++
 		return
 	}

@@ -1,6 +1,8 @@
 package site_test
 
 import (
+	"context"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -205,4 +207,58 @@ func mapsKeys(m map[string]float64) func(func(string) bool) {
 			}
 		}
 	}
+}
+
+// A client that stops reading is dropped when its queue is full, and
+// counted; the others go on receiving.
+func TestSlowClientIsDropped(t *testing.T) {
+	ts := startTLS(t, testLimits)
+	sender := ts.join(t, "sender")
+	watcher := ts.join(t, "watcher")
+	// The slow one never reads: not even the close frame it will get. A
+	// small receive buffer makes it fill up sooner.
+	dialer := websocket.Dialer{TLSClientConfig: ts.tlsConf, NetDialContext: smallReceiveBuffer}
+	slow, _, err := dialer.Dial(ts.wsURL("token="+url.QueryEscape(ts.token(t, "slow"))), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	ts.Log.WaitFor(`^slow connected from `)
+	watcher.Expect(connected("slow"))
+
+	// Send until the slow client's queue and TCP buffers are full; how
+	// much that takes depends on the kernel's buffer sizes.
+	text := strings.Repeat("x", 7000)
+	const batch, most = 100, 3000
+	sent := 0
+	for ; ts.metric(t, "chat_clients_dropped_slow_total") == 0; sent += batch {
+		if sent >= most {
+			t.Fatalf("still no client dropped after %d messages", sent)
+		}
+		for range batch {
+			sender.Send(broadcast(text))
+		}
+		for range batch {
+			watcher.Next()
+		}
+	}
+	t.Logf("the slow client was dropped after %d messages", sent)
+	ts.Log.WaitFor(`^slow is too slow to keep up; disconnecting them$`)
+	watcher.Expect(disconnected("slow"))
+	sender.Send(broadcast("still going"))
+	watcher.Expect(broadcast("still going"))
+}
+
+// smallReceiveBuffer dials TCP with a receive buffer of a few KB.
+func smallReceiveBuffer(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.(*net.TCPConn).SetReadBuffer(4096); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }

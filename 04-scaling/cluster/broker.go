@@ -59,6 +59,10 @@ type Options struct {
 	// JetStream directory.
 	StateDir string
 
+	// NoEmbed forbids starting an embedded broker: the broker is one an
+	// operator runs, on this machine or not.
+	NoEmbed bool
+
 	Logger *log.Logger
 }
 
@@ -70,7 +74,7 @@ type Broker struct {
 	opts  Options
 	host  string
 	port  int
-	local bool // a single address on this machine: an embedded broker may run there
+	local bool // a single address on this machine, where an embedded broker may run
 
 	takingOver atomic.Bool    // an attempt to take the broker over is under way
 	attempts   sync.WaitGroup // takeover attempts, for Close
@@ -93,6 +97,7 @@ type Broker struct {
 func Dial(ctx context.Context, opts Options) (*Broker, error) {
 	b := &Broker{opts: opts}
 	b.host, b.port, b.local = loopbackAddr(opts.URL)
+	b.local = b.local && !opts.NoEmbed
 	tokenDeadline := time.Now().Add(tokenWait)
 	for attempt := 1; ; {
 		nc, err := b.connect(opts.URL)

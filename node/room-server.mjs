@@ -1,6 +1,6 @@
 // The notebook's stateful server, rewritten for this project as the Node
-// side of scripts/bench.sh and scripts/interop.sh. It speaks the same protocol with the same `ws`
-// package: every connection gets the next id, and every other client hears
+// side of scripts/bench.sh and of the interop tests (progtest/interop_test.go).
+// It speaks the same protocol with the same `ws` package: every connection gets the next id, and every other client hears
 // when someone connects ("client:connected"), broadcasts ("broadcast") or
 // disconnects ("client:disconnected").
 //

@@ -1,23 +1,25 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 # Every check of the project, in one command: the one CI runs (.ci/run).
+# It usually takes about USUAL_MINUTES minutes on a two-core machine.
 #
 #   ./scripts/test.sh               every stage, in order
 #   ./scripts/test.sh vet test      just those stages
 #   ./scripts/test.sh --list        the stages and what each checks
 #
 # The Go stages cover every module go.work uses, so a new lesson is checked
-# as soon as it is added there. The stages run one after the other, each
-# under a heading that says what it does; a failing stage does not stop the
-# ones after it (except the first: without the tools nothing else can run),
-# and a summary at the end names the stages that failed. Exit status: 0 when
-# every stage passed, 1 otherwise, 2 for a usage error.
+# as soon as it is added there; the transcripts the READMEs show and the
+# interop checks against the Node.js programs in node/ are Go tests too. A
+# failing stage does not stop the ones after it (except the first: without
+# the tools nothing else can run), and a summary at the end names the stages
+# that failed. Exit status: 0 when every stage passed, 1 otherwise, 2 for a
+# usage error.
 #
-# What a fresh machine lacks is installed with apt-get when the script runs
-# as root (a C compiler for the race detector, shellcheck, Chromium for the
-# browser tests); otherwise the script says what to install. Node.js and npm
-# are expected to be there for the interop stage; its npm packages are
-# installed by scripts/interop.sh.
+# What a fresh machine lacks is installed when the script runs as root: with
+# apt-get, a C compiler for the race detector, shellcheck, Chromium for the
+# browser tests, Node.js for the interop tests, nginx for lesson 6's proxy
+# test; with npm, the packages of node/. Otherwise the script says what to
+# install.
 set -euo pipefail
 
 # shellcheck source=lib/common.sh
@@ -27,15 +29,17 @@ set -euo pipefail
 # and write a function stage_<name> below that returns non-zero on failure
 # (and may set STAGE_DETAIL to a few words for the summary).
 STAGES='
-tools|the tools the checks need (installed with apt-get when missing and root)
+tools|the tools the checks need (installed when missing, as root)
 gofmt|gofmt -l: every Go file is formatted
 vet|go vet in every module of go.work
-test|go test -race in every module of go.work
+test|go test -race in every module of go.work (transcripts, browser, Node.js interop)
 alone|GOWORK=off go build and go vet: every module also builds on its own
 shellcheck|shellcheck over scripts/ and .ci/run
-lessons|scripts/run.sh --fast --free-ports: the lessons run and print their golden transcripts
-interop|scripts/interop.sh: the Go programs and Node.js clients and servers on ws understand each other
+lessons|scripts/run.sh --fast --free-ports: every lesson plays, cell by cell
 '
+
+# How long the whole run usually takes, measured on a two-core machine.
+USUAL="about USUAL_MINUTES minutes"
 
 # Go tests run every time (-count=1): a cached result would not notice a
 # change in a program that a test builds and runs from another package.
@@ -49,25 +53,38 @@ stage_tools() {
 		return 1
 	fi
 	go version
+	# What is missing, as Debian packages: what every check needs, and what
+	# only some tests need (they skip without it, except under CI=true,
+	# where they fail).
+	local needed="" wanted=""
 	# The race detector needs cgo, hence a C compiler.
-	local cc
-	cc=$(go env CC)
-	if ! command -v "$cc" >/dev/null 2>&1; then
-		printf 'No C compiler (%s), which go test -race needs: installing gcc\n' "$cc"
-		apt_install gcc libc6-dev || return 1
+	command -v "$(go env CC)" >/dev/null 2>&1 || needed="$needed gcc libc6-dev"
+	command -v shellcheck >/dev/null 2>&1 || needed="$needed shellcheck"
+	have_browser || wanted="$wanted chromium"                         # lesson 3's browser tests
+	command -v npm >/dev/null 2>&1 || wanted="$wanted nodejs npm"     # the interop tests
+	if [ -d "$ROOT/06-production/nginx" ] && ! PATH="$PATH:/usr/sbin" command -v nginx >/dev/null 2>&1; then
+		wanted="$wanted nginx" # lesson 6's proxy test
+	fi
+	if [ -n "$needed$wanted" ]; then
+		printf 'Missing, so installing:%s%s\n' "$needed" "$wanted"
+		# shellcheck disable=SC2086 # lists of package names
+		if ! apt_install $needed $wanted; then
+			[ -z "$needed" ] || return 1
+			note "the tests that need$wanted will be skipped (under CI=true they fail)"
+		fi
 	fi
 	if [ "$(go env CGO_ENABLED)" != 1 ]; then
 		note "go test -race needs cgo, but CGO_ENABLED is $(go env CGO_ENABLED): unset it"
 		return 1
 	fi
-	printf 'C compiler for -race: %s\n' "$(command -v "$cc")"
-	# Lesson 3's tests drive a real browser; they skip without one, except
-	# under CI=true, where they fail.
-	if ! have_browser; then
-		printf 'No Chromium, which the lesson-3 browser tests need: installing it\n'
-		apt_install chromium || return 1
+	printf 'C compiler: %s\n' "$(command -v "$(go env CC)")"
+	# The interop tests' npm packages, whenever package-lock.json has
+	# changed since they were installed (npm ci installs exactly what it
+	# lists).
+	if command -v npm >/dev/null 2>&1 && [ ! "$ROOT/node/node_modules/.package-lock.json" -nt "$ROOT/node/package-lock.json" ]; then
+		printf '$ npm ci --prefix node\n'
+		npm ci --prefix "$ROOT/node" --no-audit --no-fund --loglevel=error || return 1
 	fi
-	printf 'Browser for lesson 3: %s\n' "$(chromium --version 2>/dev/null || printf 'found')"
 }
 
 stage_gofmt() {
@@ -104,11 +121,6 @@ build_alone() {
 }
 
 stage_shellcheck() {
-	if ! command -v shellcheck >/dev/null 2>&1; then
-		printf 'shellcheck is not installed: installing it\n'
-		apt_install shellcheck || return 1
-	fi
-	shellcheck --version | sed -n 's/^version: /shellcheck /p'
 	local files=() f
 	while IFS= read -r f <&3; do
 		files+=("$f")
@@ -121,13 +133,8 @@ stage_shellcheck() {
 
 stage_lessons() {
 	# Free ports, so that the check never collides with a server a reader
-	# (or another check) is running on a lesson's usual port; the transcripts
-	# are compared all the same.
+	# is running on a lesson's usual port.
 	"$ROOT/scripts/run.sh" --fast --free-ports
-}
-
-stage_interop() {
-	"$ROOT/scripts/interop.sh"
 }
 
 # --- helpers -----------------------------------------------------------------
@@ -169,8 +176,6 @@ each_module() {
 	if [ "$empty" != 0 ]; then STAGE_DETAIL="$STAGE_DETAIL; $empty without packages yet"; fi
 }
 
-APT_UPDATED=0
-
 # apt_install PACKAGE... installs Debian packages with apt-get, when this
 # machine has apt-get and the script runs as root; otherwise it says what to
 # install and fails.
@@ -183,10 +188,7 @@ apt_install() {
 		note "please install $* (e.g. sudo apt-get install $*): this script installs only when run as root"
 		return 1
 	fi
-	if [ "$APT_UPDATED" = 0 ]; then
-		quietly apt-get update || return 1
-		APT_UPDATED=1
-	fi
+	quietly apt-get update || return 1
 	quietly env DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"
 }
 
@@ -252,6 +254,7 @@ $arg|"*) wanted="$wanted$arg " ;;
 
 	local summary="" failed="" start status result all_start
 	all_start=$(now)
+	printf 'test.sh: every check takes %s on a two-core machine (a fresh one: a few more to install what is missing).\n' "$USUAL"
 	while IFS='|' read -r name title <&3; do
 		[ -n "$name" ] || continue
 		case $wanted in " ") ;; *" $name "*) ;; *) continue ;; esac

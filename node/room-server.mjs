@@ -1,8 +1,9 @@
 // The notebook's stateful server, rewritten for this project as the Node
 // side of scripts/bench.sh and of the interop tests (progtest/interop_test.go).
-// It speaks the same protocol with the same `ws` package: every connection gets the next id, and every other client hears
-// when someone connects ("client:connected"), broadcasts ("broadcast") or
-// disconnects ("client:disconnected").
+// It speaks the same protocol with the same `ws` package: every connection
+// gets the next id, and every other client hears when someone connects
+// ("client:connected"), broadcasts ("broadcast") or disconnects
+// ("client:disconnected").
 //
 //   node room-server.mjs                       listens on localhost:5406
 //   node room-server.mjs -addr 127.0.0.1:0     any free port; the address is printed

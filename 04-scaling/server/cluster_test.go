@@ -60,8 +60,9 @@ func broadcast(text string) room.Message {
 type testCluster struct {
 	t         *testing.T
 	bin       string
-	nats      *cluster.Embedded
+	nats      *cluster.Embedded // the broker, unless the test runs a NATS cluster
 	natsPort  int
+	url       string // the instances' -nats
 	state     string // the instances' -state directory
 	heartbeat time.Duration
 	instances []*progtest.Proc
@@ -74,21 +75,26 @@ type testCluster struct {
 	lastID   int // the highest id given out so far
 }
 
+// newTestCluster starts a broker with an id counter, and instances on it.
 func newTestCluster(t *testing.T, instances int, heartbeat time.Duration) *testCluster {
 	t.Helper()
-	c := &testCluster{
-		t:         t,
-		bin:       progtest.Build(t, "example.com/wstutorial/04-scaling/server"),
-		state:     t.TempDir(),
-		heartbeat: heartbeat,
-	}
+	c := &testCluster{t: t}
 	c.startNATS(0)
 	c.createCounter()
+	c.start(instances, heartbeat)
+	return c
+}
+
+// start starts the instances on the broker at c.url, each with a watcher.
+func (c *testCluster) start(instances int, heartbeat time.Duration) {
+	c.t.Helper()
+	c.bin = progtest.Build(c.t, "example.com/wstutorial/04-scaling/server")
+	c.state = c.t.TempDir()
+	c.heartbeat = heartbeat
 	for range instances {
 		c.startInstance()
 	}
 	c.watch()
-	return c
 }
 
 // startNATS starts the broker, on port if it is not 0.
@@ -101,6 +107,7 @@ func (c *testCluster) startNATS(port int) {
 	c.t.Cleanup(e.Close)
 	c.nats = e
 	c.natsPort = e.Port()
+	c.url = "nats://127.0.0.1:" + strconv.Itoa(c.natsPort)
 }
 
 // createCounter creates the id counter, as an operator may before starting
@@ -110,7 +117,7 @@ func (c *testCluster) createCounter() {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
-	b, err := cluster.Dial(ctx, cluster.Options{URL: c.natsURL(), NoEmbed: true, Logger: testLogger(c.t)})
+	b, err := cluster.Dial(ctx, cluster.Options{URL: c.url, NoEmbed: true, Logger: testLogger(c.t)})
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -127,12 +134,8 @@ func (c *testCluster) createCounter() {
 // args is an instance's command line. The broker is the test's: an instance
 // neither starts one nor takes it over when it goes away.
 func (c *testCluster) args() []string {
-	return []string{"-addr", "127.0.0.1:0", "-nats", c.natsURL(), "-embed=false",
+	return []string{"-addr", "127.0.0.1:0", "-nats", c.url, "-embed=false",
 		"-heartbeat", c.heartbeat.String(), "-state", c.state}
-}
-
-func (c *testCluster) natsURL() string {
-	return "nats://127.0.0.1:" + strconv.Itoa(c.natsPort)
 }
 
 // startInstance starts an instance and waits until it admits clients.

@@ -55,6 +55,7 @@ type Room struct {
 
 // New returns an empty room that logs to logger and counts in m.
 func New(logger *log.Logger, m *metrics.Metrics, limits Limits) *Room {
+	m.MaxConns.Set(float64(limits.MaxConns))
 	return &Room{
 		log:     logger,
 		noisy:   lograte.New(logger),

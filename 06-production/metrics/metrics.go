@@ -27,6 +27,7 @@ type Metrics struct {
 	registry *prometheus.Registry
 
 	Connections   prometheus.Gauge
+	MaxConns      prometheus.Gauge
 	Refused       *prometheus.CounterVec
 	MessagesIn    prometheus.Counter
 	MessagesOut   prometheus.Counter
@@ -44,6 +45,10 @@ func New() *Metrics {
 		Connections: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "chat_connections",
 			Help: "WebSocket clients connected now.",
+		}),
+		MaxConns: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "chat_connections_max",
+			Help: "The connection cap (-max-conns), to alert on before it is reached.",
 		}),
 		Refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "chat_handshakes_refused_total",
@@ -77,7 +82,7 @@ func New() *Metrics {
 		}),
 	}
 	m.registry.MustRegister(
-		m.Connections, m.Refused, m.MessagesIn, m.MessagesOut, m.DroppedSlow,
+		m.Connections, m.MaxConns, m.Refused, m.MessagesIn, m.MessagesOut, m.DroppedSlow,
 		m.Queued, m.HandshakeTime, m.DeliveryTime,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

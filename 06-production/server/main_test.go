@@ -3,9 +3,7 @@ package main
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"example.com/wstutorial/02-stateful/room"
 	"example.com/wstutorial/progtest"
 	"github.com/gorilla/websocket"
 )
@@ -23,7 +20,10 @@ import (
 const exitLimit = 10 * time.Second
 
 // serverPkg is this program, for progtest.Build.
-const serverPkg = "example.com/wstutorial/06-production/server"
+const (
+	serverPkg = "example.com/wstutorial/06-production/server"
+	clientPkg = "example.com/wstutorial/06-production/client"
+)
 
 // selfSignedLine is the line that names the certificate the server made.
 var selfSignedLine = regexp.MustCompile(`^No -cert and -key: made a self-signed certificate for localhost, (\S+)$`)
@@ -31,35 +31,38 @@ var selfSignedLine = regexp.MustCompile(`^No -cert and -key: made a self-signed 
 // TestServer builds the server once and runs it in each subtest.
 func TestServer(t *testing.T) {
 	bin := progtest.Build(t, serverPkg)
-	t.Run("transcript", func(t *testing.T) { testTranscript(t, bin) })
+	t.Run("transcript", func(t *testing.T) { testTranscript(t, bin, progtest.Build(t, clientPkg)) })
 	t.Run("help", func(t *testing.T) { testHelp(t, bin) })
 	t.Run("mistakes", func(t *testing.T) { testMistakes(t, bin) })
 }
 
-// The server as a reader runs it: no certificate given, so it makes one and
-// says where; HTTPS and WSS with it; a sign-in by token; and on SIGTERM a
-// drain, then 1001 to every client. What it prints is the README's transcript.
-func testTranscript(t *testing.T, bin string) {
-	server := progtest.Start(t, bin, "-addr", "127.0.0.1:0")
+// The server and two clients as a reader runs them: no certificate given, so
+// the server makes one and says where; the clients trust it, get tokens and
+// meet over wss://; on SIGTERM the server drains, then sends 1001. What the
+// server and ada print are the README's transcripts.
+func testTranscript(t *testing.T, serverBin, clientBin string) {
+	server := progtest.Start(t, serverBin, "-addr", "127.0.0.1:0")
 	certFile := selfSignedLine.FindStringSubmatch(server.WaitFor(selfSignedLine.String(), exitLimit))[1]
 	addr := server.Addr()
 	base := "https://" + addr
 	client := trusting(t, certFile)
-
 	for _, probe := range []string{"/healthz", "/readyz"} {
 		if status := get(t, client, base+probe); status != http.StatusOK {
 			t.Fatalf("%s: %d, want 200", probe, status)
 		}
 	}
-	ada := join(t, client, base, "ada")
+
+	ada := progtest.Start(t, clientBin, "-url", base, "-cacert", certFile, "-name", "ada")
+	ada.WaitFor(`^Connected as ada$`, exitLimit)
 	server.WaitFor(`^ada connected from 127\.0\.0\.1$`, exitLimit)
-	bob := join(t, client, base, "bob")
-	server.WaitFor(`^bob connected from 127\.0\.0\.1$`, exitLimit)
-	ada.Expect(room.Message{Type: room.TypeConnected, Payload: "bob connected"})
-	bob.Send(room.Message{Type: room.TypeBroadcast, Payload: "Hello"})
-	ada.Expect(room.Message{Type: room.TypeBroadcast, Payload: "Hello"})
-	bob.Close()
-	server.WaitFor(`^bob disconnected$`, exitLimit)
+	bob := progtest.Start(t, clientBin, "-url", base, "-cacert", certFile, "-name", "bob", "-say", "Hello")
+	ada.WaitFor(`^broadcast: Hello$`, exitLimit)
+	bob.Signal(os.Interrupt)
+	if code := bob.Wait(exitLimit); code != 0 {
+		t.Fatalf("bob exited with %d, want 0", code)
+	}
+	ada.WaitFor(`^client:disconnected: bob disconnected$`, exitLimit)
+
 	dialer := websocket.Dialer{TLSClientConfig: client.Transport.(*http.Transport).TLSClientConfig}
 	if _, resp, err := dialer.Dial("wss://"+addr+"/ws", nil); err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("handshake without a session: %v, want 401", err)
@@ -77,11 +80,11 @@ func testTranscript(t *testing.T, bin string) {
 		t.Fatalf("/healthz while draining: %d, want 200", status)
 	}
 	server.Signal(syscall.SIGTERM)
-	if code := ada.CloseCode(); code != websocket.CloseGoingAway {
-		t.Fatalf("ada got close code %d, want 1001", code)
+	if code := ada.Wait(exitLimit); code != 0 {
+		t.Fatalf("ada exited with %d, want 0", code)
 	}
 	if code := server.Wait(exitLimit); code != 0 {
-		t.Fatalf("exit code %d, want 0", code)
+		t.Fatalf("the server exited with %d, want 0", code)
 	}
 	if _, err := os.Stat(certFile); !os.IsNotExist(err) {
 		t.Errorf("the self-signed certificate is still there after the exit (%v)", err)
@@ -89,6 +92,7 @@ func testTranscript(t *testing.T, bin string) {
 
 	got := progtest.Replace(server.Stdout(), filepath.Dir(certFile), "/tmp/wstutorial-tls-1637040218")
 	progtest.Compare(t, "../testdata/server.txt", progtest.Replace(got, addr, "127.0.0.1:5410"))
+	progtest.Compare(t, "../testdata/client.txt", ada.Stdout())
 }
 
 // -h prints the usage and exits 0: it is not an error.
@@ -149,22 +153,4 @@ func get(t *testing.T, client *http.Client, url string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
-}
-
-// join gets a token for name and connects with it, as a program does.
-func join(t *testing.T, client *http.Client, base, name string) *progtest.Recorder[room.Message] {
-	t.Helper()
-	resp, err := client.PostForm(base+"/token", url.Values{"name": {name}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	dialer := websocket.Dialer{TLSClientConfig: client.Transport.(*http.Transport).TLSClientConfig}
-	wsURL := strings.Replace(base, "https://", "wss://", 1) + "/ws?token=" + url.QueryEscape(strings.TrimSpace(string(token)))
-	conn, _, err := dialer.Dial(wsURL, nil)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return progtest.Record[room.Message](t, name, conn)
 }

@@ -236,3 +236,14 @@ func connected(name string) room.Message {
 func disconnected(name string) room.Message {
 	return room.Message{Type: room.TypeDisconnected, Payload: name + " disconnected"}
 }
+
+// get fetches url and returns the status.
+func get(t *testing.T, client *http.Client, url string) int {
+	t.Helper()
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}

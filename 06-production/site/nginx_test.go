@@ -142,11 +142,13 @@ func behindNginx(t *testing.T, pingPeriod time.Duration) *testServer {
 }
 
 // through returns a copy of ts that talks to it through p.
-func (ts *testServer) through(p *proxy) *testServer {
+func (ts *testServer) through(t *testing.T, p *proxy) *testServer {
 	via := *ts
 	via.URL, via.tlsConf = p.URL, p.TLS
+	transport := &http.Transport{TLSClientConfig: p.TLS}
+	t.Cleanup(transport.CloseIdleConnections)
 	via.client = &http.Client{
-		Transport:     &http.Transport{TLSClientConfig: p.TLS},
+		Transport:     transport,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return &via
@@ -158,7 +160,7 @@ func (ts *testServer) through(p *proxy) *testServer {
 func TestThroughNginx(t *testing.T) {
 	ts := behindNginx(t, 30*time.Second)
 	p := startNginx(t, strings.TrimPrefix(ts.URL, "http://"), 10*time.Second, nil)
-	via := ts.through(p)
+	via := ts.through(t, p)
 
 	// A browser: signs in, then connects from the page's own origin.
 	cookie := via.signIn(t, "ada")
@@ -186,8 +188,8 @@ func TestThroughNginx(t *testing.T) {
 	if r, status := dial(t, p.TLS, "evil", via.wsURL(""), via.browserHeader("https://evil.example", cookie)); r != nil || status != http.StatusForbidden {
 		t.Errorf("foreign origin through nginx: %d, want 403", status)
 	}
-	if resp, err := via.client.Get(p.URL + "/metrics"); err != nil || resp.StatusCode != http.StatusNotFound {
-		t.Errorf("/metrics through nginx: %v %v, want 404", resp.Status, err)
+	if status := get(t, via.client, p.URL+"/metrics"); status != http.StatusNotFound {
+		t.Errorf("/metrics through nginx: %d, want 404", status)
 	}
 
 	bob.Close()
@@ -209,7 +211,7 @@ func TestNginxWithoutHostRefusesTheOwnPage(t *testing.T) {
 	p := startNginx(t, strings.TrimPrefix(ts.URL, "http://"), 10*time.Second, func(conf string) string {
 		return strings.Replace(conf, "proxy_set_header Host $http_host;", "", 1)
 	})
-	via := ts.through(p)
+	via := ts.through(t, p)
 	cookie := via.signIn(t, "ada")
 	if r, status := dial(t, p.TLS, "ada", via.wsURL(""), via.browserHeader(p.URL, cookie)); r != nil || status != http.StatusForbidden {
 		t.Fatalf("own page without the Host passed on: %d, want 403", status)
@@ -222,7 +224,7 @@ func TestPingsKeepAQuietClientPastNginxsTimeout(t *testing.T) {
 	const readTimeout, pingPeriod = time.Second, 300 * time.Millisecond
 	ts := behindNginx(t, pingPeriod)
 	p := startNginx(t, strings.TrimPrefix(ts.URL, "http://"), readTimeout, nil)
-	via := ts.through(p)
+	via := ts.through(t, p)
 	ada := via.join(t, "ada")
 
 	// bob counts the pings that reach him, answering each as gorilla

@@ -32,8 +32,12 @@ const (
 	MissedBeats = 3
 
 	// idTimeout bounds taking an id for a new client. Past it, the client
-	// is turned away with close code 1013 (try again later).
+	// is turned away with close code 1013 (try again later). Within it,
+	// each attempt gets idAttempt: on a NATS cluster that has just lost the
+	// server holding the counter, a request may go unanswered until the
+	// others have elected a new holder, which a later attempt finds.
 	idTimeout = 5 * time.Second
+	idAttempt = time.Second
 
 	// restoreTimeout bounds one attempt to check the id counter after
 	// connecting; a failed attempt is retried every retryWait.
@@ -237,14 +241,22 @@ func (n *Node) NextID() (int, error) {
 		n.log.Print("Turned a client away: no ids until this instance has checked the id counter on its connection to NATS")
 		return 0, ErrUnavailable
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), idTimeout)
-	defer cancel()
-	id, err := n.ids.Next(ctx)
-	if err != nil {
-		n.log.Printf("Turned a client away: %v", err)
-		return 0, ErrUnavailable
+	deadline := time.Now().Add(idTimeout)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), min(idAttempt, time.Until(deadline)))
+		id, err := n.ids.Next(ctx)
+		cancel()
+		if err == nil {
+			return id, nil
+		}
+		// A missing counter is not a delay: settle, after the next
+		// reconnection, deals with it.
+		if errors.Is(err, ErrNoCounter) || time.Until(deadline) < retryWait || !n.nc.IsConnected() {
+			n.log.Printf("Turned a client away: %v", err)
+			return 0, ErrUnavailable
+		}
+		time.Sleep(retryWait / 5) // a short pause between attempts, not a wait for an event
 	}
-	return id, nil
 }
 
 // Publish is what the room calls when one of this instance's clients joins,

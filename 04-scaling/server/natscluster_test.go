@@ -211,13 +211,18 @@ func TestOnANATSClusterWhenOneServerStops(t *testing.T) {
 
 	checkIDsUnique(t, c)
 	reportAdmissions(t, probes, stopped)
+	moved := 0
 	for i, p := range c.instances {
+		if slices.ContainsFunc(p.Stdout(), func(line string) bool { return strings.HasPrefix(line, "NATS: reconnected to ") }) {
+			moved++
+		}
 		for _, line := range p.Stdout() {
 			if strings.Contains(line, "presumed gone") {
 				t.Errorf("instance %d: %s", i, line)
 			}
 		}
 	}
+	t.Logf("%d of 3 instances were on the stopped NATS server and moved to another", moved)
 }
 
 // tryJoin connects a new client to addr and leaves at once. It reports

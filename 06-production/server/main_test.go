@@ -93,6 +93,27 @@ func testTranscript(t *testing.T, serverBin, clientBin string) {
 	got := progtest.Replace(server.Stdout(), filepath.Dir(certFile), "/tmp/wstutorial-tls-1637040218")
 	progtest.Compare(t, "../testdata/server.txt", progtest.Replace(got, addr, "127.0.0.1:5410"))
 	progtest.Compare(t, "../testdata/client.txt", ada.Stdout())
+	for _, golden := range []string{"server.txt", "client.txt"} {
+		checkREADMEShows(t, golden)
+	}
+}
+
+// checkREADMEShows checks that the lesson's README shows the golden
+// transcript testdata/name as it is, under its marker.
+func checkREADMEShows(t *testing.T, name string) {
+	t.Helper()
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden, err := os.ReadFile(filepath.Join("../testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := "<!-- transcript: 06-production/testdata/" + name + " -->\n```text\n" + string(golden) + "```\n"
+	if !strings.Contains(string(readme), block) {
+		t.Errorf("README.md does not show testdata/%s as it is; it should show:\n%s", name, block)
+	}
 }
 
 // -h prints the usage and exits 0: it is not an error.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,6 +43,7 @@ func TestREADMETranscripts(t *testing.T) {
 		for _, block := range blocks {
 			t.Run(readme+"/"+block.path, func(t *testing.T) {
 				checkBlock(t, readme, block)
+				checkTested(t, readme, block)
 			})
 		}
 	}
@@ -66,6 +68,31 @@ func checkBlock(t *testing.T, readme string, block transcriptBlock) {
 	if shown != want {
 		t.Errorf("%s line %d differs from %s, what the program prints: %s\nmake the README's block show exactly:\n%s",
 			readme, block.line, block.path, firstDifference(shown, want), golden)
+	}
+}
+
+// checkTested fails unless a test of the golden file's lesson compares a
+// program's output with it: a README block equal to a golden file that no
+// program is checked against would prove nothing.
+func checkTested(t *testing.T, readme string, block transcriptBlock) {
+	t.Helper()
+	lesson, _, _ := strings.Cut(block.path, "/")
+	name := "testdata/" + path.Base(block.path)
+	found := false
+	err := filepath.WalkDir(filepath.Join(root, lesson), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || found || d.IsDir() || !strings.HasSuffix(p, "_test.go") {
+			return err
+		}
+		src, err := os.ReadFile(p)
+		found = strings.Contains(string(src), name)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !found {
+		t.Errorf("%s line %d shows %s, but no test in %s/ compares a program's output with it (progtest.Compare)",
+			readme, block.line, block.path, lesson)
 	}
 }
 

@@ -146,7 +146,8 @@ func run(args []string, stdout io.Writer, signals <-chan os.Signal) error {
 
 	srv := &http.Server{
 		Handler:           s.Handler(),
-		ReadHeaderTimeout: 5 * time.Second, // slowloris: headers come in time or not at all
+		ReadHeaderTimeout: 5 * time.Second, // slowloris: the TLS handshake and the headers come in time or not at all
+		IdleTimeout:       2 * time.Minute, // an idle keep-alive connection holds a file, and is not counted by -max-conns
 		// net/http logs every failed TLS handshake and bad request; a
 		// scanner makes thousands.
 		ErrorLog: log.New(lograte.New(logger).Writer("http"), "", 0),

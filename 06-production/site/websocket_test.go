@@ -262,3 +262,28 @@ func smallReceiveBuffer(ctx context.Context, network, addr string) (net.Conn, er
 	}
 	return conn, nil
 }
+
+// The sign-in form is accepted from the site's own pages only: a page
+// elsewhere cannot sign a visitor in under a name of its choosing.
+func TestSignInFromAnotherSiteIsRefused(t *testing.T) {
+	ts := startTLS(t, testLimits)
+	for origin, want := range map[string]int{
+		"https://evil.example": http.StatusForbidden,
+		ts.URL:                 http.StatusSeeOther,
+	} {
+		req, err := http.NewRequest("POST", ts.URL+"/login", strings.NewReader("name=mallory"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", origin)
+		resp, err := ts.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("sign-in posted from %s: %d, want %d", origin, resp.StatusCode, want)
+		}
+	}
+}

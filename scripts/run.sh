@@ -20,7 +20,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-LESSONS="01-simple 02-stateful 03-browser 04-scaling 05-performance"
+LESSONS="01-simple 02-stateful 03-browser 04-scaling 05-performance 06-production"
 FREE=0 FAST=0
 
 # The flags the cells add: a server's -addr and its clients' -url only with
@@ -43,9 +43,8 @@ lesson_02_stateful() {
 	stop server
 }
 
-# Lesson 3 needs a person at a browser; headless Chromium stands in for one
-# when it is installed (the drive program), and the cell says how to try the
-# page by hand.
+# Lesson 3 is for a person at a browser: headless Chromium stands in (the
+# drive program) when it is installed, and the cell says how to do it by hand.
 lesson_03_browser() {
 	build 03-browser/server 03-browser/drive
 	start server 03-browser/server $(free_addr)
@@ -55,13 +54,11 @@ lesson_03_browser() {
 		printf '\n(no Chromium here, so nobody drives the page)\n'
 	fi
 	stop server
-	printf '\nThe page is for a person: run go run ./03-browser/server, open http://localhost:5407\n'
-	printf 'in two browser tabs and say hello from one to the other; Ctrl-C stops the server.\n'
+	printf '\nThe page is for a person: run go run ./03-browser/server, open http://localhost:5407\nin two browser tabs and say hello from one to the other; Ctrl-C stops the server.\n'
 }
 
-# Two instances share one room through NATS: the first starts a NATS server
-# inside itself, the second joins it, and lesson 2's client puts client 1 on
-# the first and client 2 on the second.
+# Two instances share one room through NATS (the first starts one inside
+# itself); lesson 2's client puts client 1 on the first, client 2 on the second.
 lesson_04_scaling() {
 	build 04-scaling/server 02-stateful/client
 	local nats="" second="-addr localhost:5409"
@@ -69,10 +66,8 @@ lesson_04_scaling() {
 		nats="-nats nats://127.0.0.1:$((30000 + RANDOM % 20000))"
 		second="-addr 127.0.0.1:0"
 	fi
-	start server-a 04-scaling/server $(free_addr) $nats
-	wait_line server-a '^Admitting clients'
-	start server-b 04-scaling/server $second $nats
-	wait_line server-b '^Admitting clients'
+	WAIT_FOR='^Admitting clients' start server-a 04-scaling/server $(free_addr) $nats
+	WAIT_FOR='^Admitting clients' start server-b 04-scaling/server $second $nats
 	wait_line server-a '^Instance [[:alnum:]]+ joined the cluster$'
 	client 02-stateful/client -url "$(url server-a)" -url2 "$(url server-b)" $(step)
 	wait_line server-b '^Client [0-9]+ disconnected$'
@@ -89,11 +84,28 @@ lesson_05_performance() {
 	stop server
 }
 
-# Lessons 06-production and 07-rooms: their cells go here, and their names
-# in LESSONS, once their programs exist.
+# The room over TLS, behind a sign-in: the server says where its certificate
+# is; ada stays while bob signs in, says Hello and leaves. The browser is by hand.
+lesson_06_production() {
+	build 06-production/server 06-production/client
+	start server 06-production/server $(free_addr)
+	local cert
+	cert=$(sed -n 's|^No -cert and -key: made a self-signed certificate for localhost, ||p' "$WORK/server.out")
+	WAIT_FOR='^Connected as ada$' start ada 06-production/client $(to server) -cacert "$cert" -name ada
+	WAIT_FOR='^Connected as bob$' start bob 06-production/client $(to server) -cacert "$cert" -name bob -say Hello
+	wait_line ada '^broadcast: Hello$'
+	stop bob
+	wait_line ada 'bob disconnected$'
+	stop server
+	stop ada
+	printf '\nThe sign-in page is for a person: run go run ./06-production/server and open\nhttps://localhost:5410 (accept the certificate); Ctrl-C stops the server.\n'
+}
+
+# Lesson 07-rooms: its cell goes here, and its name in LESSONS, once its
+# programs exist.
 
 main() {
-	local selected="" arg lesson start
+	local selected="" arg lesson began
 	for arg in "$@"; do
 		case $arg in
 		--fast) FAST=1 ;;
@@ -109,12 +121,12 @@ main() {
 		esac
 	done
 	command -v go >/dev/null 2>&1 || die "go is not installed (this suite needs Go 1.26 or newer)"
-	start=$(now)
+	began=$(now)
 	for lesson in ${selected:-$LESSONS}; do
 		banner "Lesson $lesson"
 		"lesson_${lesson//-/_}"
 	done
-	banner "Every cell ran ($(since "$start"))"
+	banner "Every cell ran ($(since "$began"))"
 }
 
 main "$@"

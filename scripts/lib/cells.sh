@@ -6,8 +6,7 @@
 
 # How long a server may take to print a line we wait for, or to exit after
 # Ctrl-C: generous, for a busy machine. Waits look again every POLL seconds.
-WAIT_LIMIT=20
-POLL=0.05
+WAIT_LIMIT=20 POLL=0.05
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/wstutorial-run.XXXXXX")
 
 # cleanup stops every server still running, then removes WORK.
@@ -23,16 +22,14 @@ cleanup() {
 # run, so that compiling does not blur what they print.
 build() {
 	local pkg
-	for pkg in "$@"; do
-		(cd "$ROOT" && go build -o "$WORK/bin/$pkg" "./$pkg") || die "building ./$pkg failed"
-	done
+	for pkg in "$@"; do (cd "$ROOT" && go build -o "$WORK/bin/$pkg" "./$pkg") || die "building ./$pkg failed"; done
 }
 
 # heading PKG [ARG...] prints a cell's heading: the command a reader types.
 heading() { printf '\n[cell] %s\n$ go run ./%s\n' "$1" "$*"; }
 
-# start NAME PKG [ARG...] starts the server PKG in the background as NAME,
-# and waits for its "Listening on" line.
+# start NAME PKG [ARG...] starts PKG in the background as NAME, and waits
+# for its "Listening on" line, or for the line that WAIT_FOR matches if set.
 start() {
 	local name=$1 pkg=$2
 	shift
@@ -42,7 +39,7 @@ start() {
 	printf '(in the background: what it prints is shown when it stops)\n'
 	"$WORK/bin/$pkg" "$@" >"$WORK/$name.out" 2>&1 </dev/null &
 	printf '%s\n' "$!" >"$WORK/$name.pid"
-	wait_line "$name" '^Listening on '
+	wait_line "$name" "${WAIT_FOR:-^Listening on }"
 }
 
 # wait_line NAME PATTERN waits until the server NAME prints a line matching
@@ -52,9 +49,7 @@ wait_line() {
 	until grep -Eq "$2" "$WORK/$1.out"; do
 		if ! kill -0 "$(cat "$WORK/$1.pid")" 2>/dev/null; then
 			cat "$WORK/$1.out" >&2
-			if grep -q 'address already in use' "$WORK/$1.out"; then
-				note "its port is taken by a program run.sh did not start: stop that one, or use --free-ports"
-			fi
+			grep -q 'address already in use' "$WORK/$1.out" && note "its port is taken by a program run.sh did not start: stop that one, or use --free-ports"
 			die "$(cut -d" " -f1 "$WORK/$1.cmd") stopped before printing a line like $2"
 		fi
 		[ "$SECONDS" -lt "$deadline" ] || die "$1 printed no line like $2 within ${WAIT_LIMIT}s"

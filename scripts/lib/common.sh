@@ -10,10 +10,7 @@ PROG=$(basename "$0")
 
 # note prints a message on stderr, after the script's name; die also exits 1.
 note() { printf '%s: %s\n' "$PROG" "$*" >&2; }
-die() {
-	note "$@"
-	exit 1
-}
+die() { note "$@" && exit 1; }
 
 # banner TEXT prints a heading that stands out in a long log.
 banner() { printf '\n=== %s ===\n' "$*"; }

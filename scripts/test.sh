@@ -254,7 +254,9 @@ $arg|"*) wanted="$wanted$arg " ;;
 
 	local summary="" failed="" start status result all_start
 	all_start=$(now)
-	printf 'test.sh: every check takes %s on a two-core machine (a fresh one: a few more to install what is missing).\n' "$USUAL"
+	if [ "$wanted" = " " ]; then
+		printf 'test.sh: every check; this usually takes %s on a two-core machine (more on a fresh one, to install what is missing).\n' "$USUAL"
+	fi
 	while IFS='|' read -r name title <&3; do
 		[ -n "$name" ] || continue
 		case $wanted in " ") ;; *" $name "*) ;; *) continue ;; esac

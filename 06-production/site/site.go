@@ -42,14 +42,15 @@ type Config struct {
 // Site serves the lesson's HTTP endpoints. Create one with New.
 type Site struct {
 	Config
-	noisy    *lograte.Logger
-	upgrader websocket.Upgrader
-	ready    atomic.Bool
+	noisy       *lograte.Logger
+	checkOrigin func(*http.Request) bool // lesson 2's policy, with cfg.Origins
+	upgrader    websocket.Upgrader
+	ready       atomic.Bool
 }
 
 // New returns a site that is ready to serve.
 func New(cfg Config) *Site {
-	s := &Site{Config: cfg, noisy: lograte.New(cfg.Log)}
+	s := &Site{Config: cfg, noisy: lograte.New(cfg.Log), checkOrigin: room.CheckOrigin(cfg.Origins)}
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
 		WriteBufferSize: 1024,
@@ -86,9 +87,8 @@ const maxFormSize = 4096
 // a page elsewhere could sign a visitor in under a name of its choosing
 // (login cross-site request forgery), or sign them out.
 func (s *Site) form(next http.HandlerFunc) http.Handler {
-	checkOrigin := room.CheckOrigin(s.Origins)
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if !checkOrigin(req) {
+		if !s.checkOrigin(req) {
 			http.Error(w, "forms are posted from this site only", http.StatusForbidden)
 			return
 		}

@@ -21,7 +21,7 @@ func (s *Site) serveWebSocket(w http.ResponseWriter, req *http.Request) {
 
 	// A page from another site is refused even if the browser sent a
 	// valid cookie along: that is cross-site WebSocket hijacking.
-	if !room.CheckOrigin(s.Origins)(req) {
+	if !s.checkOrigin(req) {
 		s.refuse(w, addr, http.StatusForbidden, metrics.RefusedOrigin,
 			fmt.Sprintf("origin %s is not allowed", room.ForLog(req.Header.Get("Origin"))))
 		return

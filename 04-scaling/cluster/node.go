@@ -40,8 +40,9 @@ const (
 	idAttempt = time.Second
 
 	// restoreTimeout bounds one attempt to check the id counter after
-	// connecting; a failed attempt is retried every retryWait.
-	restoreTimeout = 5 * time.Second
+	// connecting; a failed attempt is retried every retryWait. Short for
+	// the same reason as idAttempt.
+	restoreTimeout = time.Second
 	retryWait      = 500 * time.Millisecond
 
 	// leaveTimeout bounds how long a shutting-down instance waits for the
@@ -192,7 +193,7 @@ const settleTime = 6 * reconnectWait
 // heartbeat each of the others sends when it connects, before the counter is
 // created above every id heard.
 func (n *Node) settle(conn uint64) {
-	for {
+	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), restoreTimeout)
 		last, err := n.ids.Restore(ctx, false)
 		cancel()
@@ -213,7 +214,9 @@ func (n *Node) settle(conn uint64) {
 			n.log.Printf("Admitting clients: new ids continue after %d", last)
 			return
 		}
-		n.log.Printf("NATS: cannot check the id counter (%v); retrying", err)
+		if attempt == 1 {
+			n.log.Printf("NATS: cannot check the id counter yet (%v); retrying", err)
+		}
 		if !n.pause(retryWait) {
 			return
 		}

@@ -190,6 +190,7 @@ func TestOnANATSClusterWhenOneServerStops(t *testing.T) {
 	time.Sleep(phase)
 	close(stopTraffic)
 	traffic.Wait()
+	ended := time.Now()
 
 	// Every member says a last word, and hears everyone else's: what
 	// was sent before it has arrived, wherever it was going to.
@@ -210,7 +211,7 @@ func TestOnANATSClusterWhenOneServerStops(t *testing.T) {
 	t.Logf("broadcasts lost (core NATS delivers at most once): %d of %d deliveries", lost, total)
 
 	checkIDsUnique(t, c)
-	reportAdmissions(t, probes, stopped)
+	reportAdmissions(t, probes, stopped, ended)
 	moved := 0
 	for i, p := range c.instances {
 		if slices.ContainsFunc(p.Stdout(), func(line string) bool { return strings.HasPrefix(line, "NATS: reconnected to ") }) {
@@ -307,10 +308,11 @@ func checkIDsUnique(t *testing.T, c *testCluster) {
 	t.Logf("%d ids given out, none twice", len(seen))
 }
 
-// reportAdmissions logs, per instance, how new clients fared around the stop
-// of the NATS server: how many were turned away, the longest a client waited
-// for its answer, and the longest stretch without a client let in.
-func reportAdmissions(t *testing.T, probes []probe, stopped time.Time) {
+// reportAdmissions logs, per instance, how new clients fared from the stop
+// of the NATS server to the end of the traffic: how many were turned away,
+// the longest a client waited for its answer, and the longest stretch
+// without a client let in.
+func reportAdmissions(t *testing.T, probes []probe, stopped, ended time.Time) {
 	t.Helper()
 	for inst := range 3 {
 		var refused int
@@ -328,6 +330,7 @@ func reportAdmissions(t *testing.T, probes []probe, stopped time.Time) {
 			pause = max(pause, p.answer.Sub(lastIn))
 			lastIn = p.answer
 		}
+		pause = max(pause, ended.Sub(lastIn))
 		t.Logf("instance %d after the stop: %d clients turned away, slowest answer %s, longest stretch without admitting %s",
 			inst, refused, slowest.Round(time.Millisecond), pause.Round(time.Millisecond))
 	}

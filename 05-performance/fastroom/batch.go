@@ -2,6 +2,7 @@ package fastroom
 
 import (
 	"bufio"
+	"encoding/binary"
 	"net"
 	"net/http"
 	"sync"
@@ -10,9 +11,15 @@ import (
 // Sending a message over TCP costs one system call, and on a busy server that
 // call is most of the cost of a delivery: the kernel does all of TCP's work
 // for it there and then. When a client has several messages waiting, it is
-// much cheaper to write them all with one call. gorilla/websocket writes each
-// message as soon as it is given one, so the batching happens underneath it,
-// in the connection it writes to.
+// much cheaper to write them all with one call.
+//
+// A message also needs a WebSocket frame around it: a header of two to ten
+// bytes. Every recipient of a broadcast gets the same frame (a server does
+// not mask its frames), so the room builds it once (textFrame), and each
+// writer copies the frames waiting for its client into one buffer and sends
+// it with one write. gorilla/websocket would frame the message again for
+// every client, and write each one by itself; the room uses gorilla for
+// everything else: the handshake, reading, and control frames.
 
 // maxBatch is how many bytes a writer gathers before it sends them: enough
 // for a few hundred chat messages, so a busy client's backlog goes out in a
@@ -23,54 +30,61 @@ const maxBatch = 32 * 1024
 // connection holds none.
 var batchBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
-// batchConn is the connection as gorilla/websocket sees it. Outside a batch,
-// writes go straight to the network. Between gather and flush they are
-// collected in memory, and flush sends them with a single write.
-//
-// The writer goroutine is the only one that starts and flushes batches; the
-// mutex is for gorilla's control frames (a pong, a close), which may be
-// written from another goroutine: one that arrives during a batch joins it.
-type batchConn struct {
-	net.Conn
-
-	mu       sync.Mutex
-	gathered *[]byte // nil outside a batch
+// textFrame returns data framed as one final text frame (RFC 6455, 5.2),
+// unmasked, as a server sends it.
+func textFrame(data []byte) []byte {
+	const finText = 0x81 // FIN bit, opcode 1 (text)
+	var frame []byte
+	switch n := len(data); {
+	case n < 126:
+		frame = append(make([]byte, 0, 2+n), finText, byte(n))
+	case n <= 0xFFFF:
+		frame = append(make([]byte, 0, 4+n), finText, 126)
+		frame = binary.BigEndian.AppendUint16(frame, uint16(n))
+	default:
+		frame = append(make([]byte, 0, 10+n), finText, 127)
+		frame = binary.BigEndian.AppendUint64(frame, uint64(n))
+	}
+	return append(frame, data...)
 }
 
-// Write sends p, or adds it to the batch being gathered.
+// batchConn is the connection as gorilla/websocket sees it. Its mutex keeps
+// whole frames together: gorilla's control frames (a ping, a pong, a close),
+// written from any goroutine, go out between two batches, never inside one.
+type batchConn struct {
+	net.Conn
+	mu sync.Mutex
+}
+
+// Write sends one of gorilla's frames.
 func (b *batchConn) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.gathered == nil {
-		return b.Conn.Write(p)
+	return b.Conn.Write(p)
+}
+
+// writeFrames sends frames, oldest first, with one system call per maxBatch
+// bytes.
+func (b *batchConn) writeFrames(frames []*[]byte) error {
+	buf := batchBuffers.Get().(*[]byte)
+	defer batchBuffers.Put(buf)
+	for i, f := range frames {
+		*buf = append(*buf, *f...)
+		if len(*buf) >= maxBatch || i == len(frames)-1 {
+			if err := b.send(*buf); err != nil {
+				*buf = (*buf)[:0]
+				return err
+			}
+			*buf = (*buf)[:0]
+		}
 	}
-	*b.gathered = append(*b.gathered, p...)
-	return len(p), nil
+	return nil
 }
 
-// gather starts a batch.
-func (b *batchConn) gather() {
+func (b *batchConn) send(p []byte) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.gathered = batchBuffers.Get().(*[]byte)
-}
-
-// full reports whether the batch has reached maxBatch bytes.
-func (b *batchConn) full() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(*b.gathered) >= maxBatch
-}
-
-// flush ends the batch and sends what it gathered, in one write.
-func (b *batchConn) flush() error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	buf := b.gathered
-	b.gathered = nil
-	_, err := b.Conn.Write(*buf)
-	*buf = (*buf)[:0]
-	batchBuffers.Put(buf)
+	_, err := b.Conn.Write(p)
 	return err
 }
 

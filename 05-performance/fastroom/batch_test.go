@@ -1,10 +1,33 @@
 package fastroom
 
 import (
+	"bytes"
 	"net"
 	"strings"
 	"testing"
 )
+
+// A frame's header holds its length in one, three or nine bytes, depending
+// on how long the message is (RFC 6455, 5.2).
+func TestTextFrame(t *testing.T) {
+	tests := []struct {
+		size   int
+		header []byte
+	}{
+		{0, []byte{0x81, 0}},
+		{125, []byte{0x81, 125}},
+		{126, []byte{0x81, 126, 0, 126}},
+		{65535, []byte{0x81, 126, 0xFF, 0xFF}},
+		{65536, []byte{0x81, 127, 0, 0, 0, 0, 0, 1, 0, 0}},
+	}
+	for _, tt := range tests {
+		data := bytes.Repeat([]byte("x"), tt.size)
+		frame := textFrame(data)
+		if !bytes.HasPrefix(frame, tt.header) || !bytes.Equal(frame[len(tt.header):], data) {
+			t.Errorf("the frame of %d bytes starts % x, want % x and then the message", tt.size, frame[:min(len(frame), 10)], tt.header)
+		}
+	}
+}
 
 // writeRecorder is a connection that remembers each write it was given.
 type writeRecorder struct {
@@ -17,64 +40,39 @@ func (w *writeRecorder) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func TestBatchConnGathersWrites(t *testing.T) {
-	rec := &writeRecorder{}
-	b := &batchConn{Conn: rec}
-
-	// Outside a batch, every write goes straight through.
-	b.Write([]byte("a"))
-	b.Write([]byte("b"))
-	if got := strings.Join(rec.writes, "|"); got != "a|b" {
-		t.Fatalf("unbatched writes = %q, want a|b", got)
+// A writer's frames go out in one write, or one per maxBatch bytes, whole
+// and in order.
+func TestWriteFramesBatches(t *testing.T) {
+	small, big := []byte("ab"), bytes.Repeat([]byte("x"), maxBatch/2)
+	tests := []struct {
+		name   string
+		frames [][]byte
+		writes int
+	}{
+		{"a few small frames", [][]byte{small, small, small}, 1},
+		{"more than a batch", [][]byte{big, big, small, big}, 2},
 	}
-
-	// Inside one, nothing is sent until flush, and then all of it at once.
-	rec.writes = nil
-	b.gather()
-	for _, s := range []string{"c", "d", "e"} {
-		if n, err := b.Write([]byte(s)); n != 1 || err != nil {
-			t.Fatalf("Write = %d, %v", n, err)
+	for _, tt := range tests {
+		rec := &writeRecorder{}
+		b := &batchConn{Conn: rec}
+		var frames []*[]byte
+		for _, f := range tt.frames {
+			frames = append(frames, &f)
+		}
+		if err := b.writeFrames(frames); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := strings.Join(rec.writes, ""), string(bytes.Join(tt.frames, nil)); got != want || len(rec.writes) != tt.writes {
+			t.Errorf("%s: %d writes of %d bytes, want %d of %d", tt.name, len(rec.writes), len(got), tt.writes, len(want))
 		}
 	}
-	if len(rec.writes) != 0 {
-		t.Fatalf("a batch was sent before flush: %q", rec.writes)
-	}
-	if err := b.flush(); err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.Join(rec.writes, "|"); got != "cde" {
-		t.Fatalf("batched writes = %q, want one write cde", got)
-	}
-
-	// The buffer went back to the pool: writes go straight through again.
-	b.Write([]byte("f"))
-	if len(rec.writes) != 2 {
-		t.Fatalf("write after flush was not sent at once: %q", rec.writes)
-	}
-}
-
-func TestBatchConnIsFullAtMaxBatch(t *testing.T) {
-	b := &batchConn{Conn: &writeRecorder{}}
-	b.gather()
-	b.Write(make([]byte, maxBatch-1))
-	if b.full() {
-		t.Fatal("full below maxBatch")
-	}
-	b.Write([]byte{0})
-	if !b.full() {
-		t.Fatal("not full at maxBatch")
-	}
-	b.flush()
 }
 
 func TestHandlerConnectionsBatch(t *testing.T) {
 	tr := newTestRoom(t)
 	c := tr.connect(t)
 	defer c.Close()
-	tr.Room.mu.RLock()
-	joined := tr.clients[c.id]
-	tr.Room.mu.RUnlock()
-	if joined == nil || joined.batch == nil {
+	if joined := tr.client(c.id); joined == nil || joined.batch == nil {
 		t.Fatal("a client that came through Handler does not batch its writes")
 	}
 }

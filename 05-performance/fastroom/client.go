@@ -62,9 +62,8 @@ type Client struct {
 	conn *websocket.Conn
 	out  *outbox // messages waiting for writeLoop
 
-	// batch is conn's network connection when it lets writeLoop send several
-	// messages with one system call (connections from Handler do, see
-	// batch.go); nil otherwise.
+	// batch is conn's network connection, which writeLoop writes the
+	// room's frames to directly (see batch.go).
 	batch *batchConn
 
 	pinger *time.Timer // sends the next keepalive ping
@@ -318,37 +317,11 @@ func sizeOf(msgs []*[]byte) int {
 	return n
 }
 
-// write sends msgs, oldest first. When the connection batches (see
-// batch.go) it sends up to maxBatch bytes of them with one system call, so a
-// client that has fallen behind catches up cheaply. It stops early if the
-// client is being stopped: stopping wins over sending what is left.
-func (c *Client) write(msgs []*[]byte) error {
-	_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-	if c.batch == nil {
-		for _, m := range msgs {
-			if err := c.conn.WriteMessage(websocket.TextMessage, *m); err != nil || c.isStopped() {
-				return err
-			}
-		}
-		return nil
-	}
-	c.batch.gather()
-	var err error
-	for _, m := range msgs {
-		if c.batch.full() {
-			if err = c.batch.flush(); err != nil {
-				return err
-			}
-			c.batch.gather()
-		}
-		if err = c.conn.WriteMessage(websocket.TextMessage, *m); err != nil || c.isStopped() {
-			break
-		}
-	}
-	if flushErr := c.batch.flush(); err == nil {
-		err = flushErr
-	}
-	return err
+// write sends frames, oldest first, gathered into as few system calls as
+// it can (see batch.go).
+func (c *Client) write(frames []*[]byte) error {
+	_ = c.batch.SetWriteDeadline(time.Now().Add(writeWait))
+	return c.batch.writeFrames(frames)
 }
 
 func (c *Client) isStopped() bool {

@@ -170,15 +170,16 @@ func (r *Room) broadcast(c *Client, m room.Message) bool {
 	}
 	// The room may change while we wait: count for everyone now, and
 	// correct the count once the message is queued.
-	counted := int64(len(data) * max(r.Len()-1, 0))
+	counted := int64((len(data) + 10) * max(r.Len()-1, 0)) // 10: the largest frame header
 	if !r.budget.take(counted, c.stopped) {
 		return false
 	}
 	if !r.quiet {
 		r.log.Printf("Client %d broadcast: %s", c.id, room.ForLog(m.Payload))
 	}
-	queued := r.deliver(c.id, data)
-	r.budget.add(int64(queued*len(data)) - counted)
+	frame := textFrame(data)
+	queued := r.deliver(c.id, frame)
+	r.budget.add(int64(queued*len(frame)) - counted)
 	return true
 }
 
@@ -192,19 +193,19 @@ func (r *Room) Deliver(from int, m room.Message) {
 		r.log.Printf("Cannot encode %+v: %v", m, err)
 		return
 	}
-	queued := r.deliver(from, data)
-	r.budget.add(int64(queued * len(data)))
+	frame := textFrame(data)
+	queued := r.deliver(from, frame)
+	r.budget.add(int64(queued * len(frame)))
 }
 
-// deliver queues data for everyone but from and returns for how many. The
-// message is encoded once, however many clients receive it: each outbox
-// gets a pointer to the same bytes, and each writer only adds the two to ten
-// bytes of a WebSocket frame header.
-func (r *Room) deliver(from int, data []byte) (queued int) {
+// deliver queues a frame for everyone but from and returns for how many.
+// The message is encoded and framed once, however many clients receive it:
+// each outbox gets a pointer to the same bytes.
+func (r *Room) deliver(from int, frame []byte) (queued int) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for id, c := range r.clients {
-		if id != from && c.enqueue(&data) {
+		if id != from && c.enqueue(&frame) {
 			queued++
 		}
 	}

@@ -105,10 +105,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			}
 		case err := <-ended:
 			var closeErr *websocket.CloseError
-			if errors.As(err, &closeErr) {
+			if errors.As(err, &closeErr) && closeErr.Code != websocket.CloseAbnormalClosure {
 				return fmt.Errorf("the server closed the connection: %d %s", closeErr.Code, closeErr.Text)
 			}
-			return fmt.Errorf("lost the connection: %w", err)
+			return errors.New("lost the connection: the server went away without a goodbye")
 		case <-ctx.Done():
 			// Say goodbye properly, so the server sees a normal leave
 			// (1000), not a crash (1006).

@@ -123,16 +123,6 @@ func (p *Page) WaitEntries(n int) ([]Entry, error) {
 	return all, nil
 }
 
-// WaitEntry waits until the log has an entry of type typ whose text contains
-// text.
-func (p *Page) WaitEntry(typ, text string) error {
-	_, err := poll[Entry](p, `(typ, text = '') => (`+entriesJS+`)().find(e => e.type === typ && e.text.includes(text))`, typ, text)
-	if err != nil {
-		return fmt.Errorf("waiting for a %s entry with %q: %w", typ, text, err)
-	}
-	return nil
-}
-
 // WaitStatus waits until the status pill is in state and its text contains
 // text.
 func (p *Page) WaitStatus(state, text string) error {

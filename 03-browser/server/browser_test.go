@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,8 +130,24 @@ func (tb tab) check(err error) {
 }
 
 func (tb tab) waitStatus(state, text string) { tb.t.Helper(); tb.check(tb.WaitStatus(state, text)) }
-func (tb tab) waitEntry(typ, text string)    { tb.t.Helper(); tb.check(tb.WaitEntry(typ, text)) }
-func (tb tab) send(text string)              { tb.t.Helper(); tb.check(tb.Send(text)) }
+
+// waitEntry waits until the page's log shows an entry of type typ whose text
+// contains text: each time the log grows, it looks at the entries again.
+func (tb tab) waitEntry(typ, text string) {
+	tb.t.Helper()
+	for n := 1; ; {
+		all, err := tb.WaitEntries(n)
+		tb.check(err)
+		for _, e := range all {
+			if e.Type == typ && strings.Contains(e.Text, text) {
+				return
+			}
+		}
+		n = len(all) + 1
+	}
+}
+
+func (tb tab) send(text string) { tb.t.Helper(); tb.check(tb.Send(text)) }
 
 // sendWithButton types text into the message box and clicks Send.
 func (tb tab) sendWithButton(text string) {

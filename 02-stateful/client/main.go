@@ -7,6 +7,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -22,8 +23,17 @@ import (
 // caused; past it the server is not doing its job and the script fails.
 const deliveryTimeout = 5 * time.Second
 
+// errUsage is run's error for a command line the flag package has already
+// explained on stderr; main then only sets the exit code.
+var errUsage = errors.New("usage error")
+
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	err := run(os.Args[1:], os.Stdout)
+	switch {
+	case errors.Is(err, flag.ErrHelp): // -h: the usage has been printed
+	case errors.Is(err, errUsage):
+		os.Exit(2) // the flag package has said what was wrong
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "client:", err)
 		os.Exit(1)
 	}
@@ -34,7 +44,7 @@ func run(args []string, stdout io.Writer) error {
 	url := flags.String("url", "ws://localhost:5406", "WebSocket `URL` of the server")
 	url2 := flags.String("url2", "", "`URL` for client 2, if it should join another server than client 1 (lesson 4)")
 	step := flags.Duration("step", 1500*time.Millisecond, "pause between the script's steps")
-	if err := flags.Parse(args); err != nil {
+	if err := parseFlags(flags, args); err != nil {
 		return err
 	}
 	if *url2 == "" {
@@ -45,18 +55,22 @@ func run(args []string, stdout io.Writer) error {
 	out.Print("Starting up")
 	client1, err := roomclient.Dial(*url, printAs("Client 1", out))
 	if err != nil {
-		return err
+		return fmt.Errorf("client 1: %w", err)
 	}
+	// If a later step fails, the clients still say goodbye (Close does
+	// nothing the second time).
+	defer client1.Close()
 
 	// The notebook pauses to simulate clients arriving at different times.
 	time.Sleep(*step)
 	client2, err := roomclient.Dial(*url2, printAs("Client 2", out))
 	if err != nil {
-		return err
+		return fmt.Errorf("client 2: %w", err)
 	}
+	defer client2.Close()
 	// Dial returns once the connection is open: the notebook's 'open' event.
 	if err := client2.Send("Hello"); err != nil {
-		return fmt.Errorf("client 2: send: %w", err)
+		return fmt.Errorf("client 2: %w", err)
 	}
 
 	// Sleeping alone would not guarantee the broadcast has arrived before
@@ -87,4 +101,19 @@ func printAs(name string, out *log.Logger) func(room.Message) {
 	return func(m room.Message) {
 		out.Printf("%s received %s message: %s", name, m.Type, m.Payload)
 	}
+}
+
+// parseFlags parses args, and refuses arguments that are not flags: a port
+// given as "client ws://host:port" would otherwise be silently ignored.
+func parseFlags(flags *flag.FlagSet, args []string) error {
+	switch err := flags.Parse(args); {
+	case errors.Is(err, flag.ErrHelp):
+		return err
+	case err != nil:
+		return errUsage
+	case flags.NArg() > 0:
+		fmt.Fprintf(flags.Output(), "%s: unexpected argument %q (-h lists the flags)\n", flags.Name(), flags.Arg(0))
+		return errUsage
+	}
+	return nil
 }

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -53,7 +55,7 @@ func TestStagedScript(t *testing.T) {
 }
 
 // When the script cannot run to the end, the client fails at once with one
-// line on stderr.
+// line on stderr that names the client that failed.
 func TestClientErrors(t *testing.T) {
 	client := progtest.Build(t, "../client")
 	hangUp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -65,16 +67,22 @@ func TestClientErrors(t *testing.T) {
 		}
 	}))
 	defer hangUp.Close()
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		fmt.Fprintln(w, "<!doctype html><title>lesson 3</title>")
+	}))
+	defer page.Close()
+	pageURL := "ws" + strings.TrimPrefix(page.URL, "http")
 
 	tests := []struct {
 		name string
 		url  string
 		want string // a regular expression for the one line on stderr
 	}{
-		{"no server", "ws://" + progtest.FreeAddr(t), `^client: cannot connect to ws://\S+: .*connection refused$`},
-		{"not a WebSocket URL", "http://localhost:5406", `^client: cannot connect to http://localhost:5406: .*malformed ws or wss URL$`},
-		{"not a URL", "::", `^client: cannot connect to ::: `},
-		{"server hangs up", "ws" + strings.TrimPrefix(hangUp.URL, "http"), `^client: [Cc]lient [12]\b`},
+		{"no server", "ws://" + progtest.FreeAddr(t), `^client: client 1: cannot connect to ws://\S+: .*connection refused$`},
+		{"not a WebSocket URL", "http://localhost:5406", `^client: client 1: cannot connect to http://localhost:5406: .*malformed ws or wss URL$`},
+		{"not a URL", "::", `^client: client 1: cannot connect to ::: `},
+		{"a web page", pageURL, `^client: client 1: ` + regexp.QuoteMeta(pageURL+" answered with a web page, not a WebSocket; is the WebSocket at "+pageURL+"/ws?") + `$`},
+		{"server shuts down", "ws" + strings.TrimPrefix(hangUp.URL, "http"), `^client: client [12]: .*the server shut down$`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,5 +98,72 @@ func TestClientErrors(t *testing.T) {
 				t.Errorf("stdout: %q, want %q", stdout, want)
 			}
 		})
+	}
+}
+
+// When client 2 fails, client 1 still says goodbye properly (1000) instead
+// of dropping its connection.
+func TestFailingClientClosesTheOther(t *testing.T) {
+	client := progtest.Build(t, "../client")
+	goodbye := make(chan error, 1)
+	var joined atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if joined.Add(1) > 1 {
+			http.Error(w, "room full", http.StatusServiceUnavailable) // client 2
+			return
+		}
+		var upgrader websocket.Upgrader
+		conn, err := upgrader.Upgrade(w, req, nil)
+		if err != nil {
+			goodbye <- err
+			return
+		}
+		defer conn.Close()
+		for {
+			if _, _, err := conn.ReadMessage(); err != nil {
+				goodbye <- err
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+
+	code, _, stderr := progtest.Run(t, 5*time.Second, client, "-url", "ws"+strings.TrimPrefix(srv.URL, "http"), "-step", "10ms")
+	want := regexp.MustCompile(`^client: client 2: \S+ refused the WebSocket handshake: 503 Service Unavailable$`)
+	if code != 1 || len(stderr) != 1 || !want.MatchString(stderr[0]) {
+		t.Errorf("exit code %d, stderr %q; want 1 and one line matching %s", code, stderr, want)
+	}
+	select {
+	case err := <-goodbye:
+		if !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+			t.Errorf("client 1's connection ended with %v, want close 1000", err)
+		}
+	case <-time.After(progtest.WaitLimit):
+		t.Fatal("client 1's connection is still open after the client exited")
+	}
+}
+
+// -h prints the usage and exits 0; a bad flag is reported once, with the
+// usage, and exits 2; so does an argument that is not a flag, in one line.
+func TestCommandLine(t *testing.T) {
+	client := progtest.Build(t, "../client")
+	code, _, stderr := progtest.Run(t, runTimeout, client, "-h")
+	if code != 0 || !slices.Contains(stderr, "Usage of client:") {
+		t.Errorf("-h: exit code %d, stderr %q; want 0 and the usage", code, stderr)
+	}
+
+	code, _, stderr = progtest.Run(t, runTimeout, client, "-sleep", "1s")
+	reported := 0
+	for _, line := range stderr {
+		reported += strings.Count(line, "-sleep")
+	}
+	if code != 2 || reported != 1 || !slices.Contains(stderr, "Usage of client:") {
+		t.Errorf("-sleep 1s: exit code %d, stderr %q; want 2, the bad flag named once, and the usage", code, stderr)
+	}
+
+	code, _, stderr = progtest.Run(t, runTimeout, client, "ws://localhost:5406")
+	want := []string{`client: unexpected argument "ws://localhost:5406" (-h lists the flags)`}
+	if code != 2 || !slices.Equal(stderr, want) {
+		t.Errorf("stray argument: exit code %d, stderr %q; want 2 and %q", code, stderr, want)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -30,10 +32,11 @@ const (
 // reads from the connection; the goroutine that calls Send and Close is the
 // only one that writes to it.
 type Conn struct {
-	conn  *websocket.Conn
-	inbox chan room.Message
-	done  chan struct{} // closed when the reader has stopped
-	err   error         // why the reader stopped, if not a normal close
+	conn   *websocket.Conn
+	inbox  chan room.Message
+	done   chan struct{} // closed when the reader has stopped
+	err    error         // why the reader stopped, if not a normal close
+	closed bool          // Close has been called
 }
 
 // Dial connects to the room at url and returns once the connection is open
@@ -45,7 +48,11 @@ func Dial(url string, onMessage func(room.Message)) (*Conn, error) {
 	defer cancel()
 	conn, resp, err := websocket.DefaultDialer.DialContext(ctx, url, nil)
 	if err != nil {
-		if errors.Is(err, websocket.ErrBadHandshake) && resp != nil {
+		switch {
+		case errors.Is(err, websocket.ErrBadHandshake) && resp != nil && resp.StatusCode == http.StatusOK:
+			// A web page, such as lesson 3's, which serves its WebSocket at /ws.
+			return nil, fmt.Errorf("%s answered with a web page, not a WebSocket; is the WebSocket at %s/ws?", url, strings.TrimSuffix(url, "/"))
+		case errors.Is(err, websocket.ErrBadHandshake) && resp != nil:
 			return nil, fmt.Errorf("%s refused the WebSocket handshake: %s", url, resp.Status)
 		}
 		return nil, fmt.Errorf("cannot connect to %s: %w", url, err)
@@ -66,8 +73,12 @@ func (c *Conn) read(onMessage func(room.Message)) {
 	for {
 		_, data, err := c.conn.ReadMessage()
 		if err != nil {
-			if !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
-				c.err = err
+			switch {
+			case websocket.IsCloseError(err, websocket.CloseNormalClosure):
+			case websocket.IsCloseError(err, websocket.CloseGoingAway):
+				c.err = errors.New("the server shut down")
+			default:
+				c.err = fmt.Errorf("lost the connection: %w", err)
 			}
 			return
 		}
@@ -91,7 +102,17 @@ func (c *Conn) Send(payload string) error {
 	if err != nil {
 		return err
 	}
-	return c.conn.WriteMessage(websocket.TextMessage, data)
+	if err := c.conn.WriteMessage(websocket.TextMessage, data); err != nil {
+		select {
+		case <-c.done: // the connection has ended: say why, if we know
+			if c.err != nil {
+				return fmt.Errorf("send: %w", c.err)
+			}
+		default:
+		}
+		return fmt.Errorf("send: %w", err)
+	}
+	return nil
 }
 
 // Await waits until a message of type typ arrives, skipping any others, and
@@ -103,7 +124,7 @@ func (c *Conn) Await(typ string, timeout time.Duration) (room.Message, error) {
 		select {
 		case m, ok := <-c.inbox:
 			if !ok {
-				return room.Message{}, fmt.Errorf("lost the connection while waiting for a %s message: %v", typ, c.err)
+				return room.Message{}, fmt.Errorf("waiting for a %s message: %v", typ, c.err)
 			}
 			if m.Type == typ {
 				return m, nil
@@ -117,8 +138,19 @@ func (c *Conn) Await(typ string, timeout time.Duration) (room.Message, error) {
 // Close performs the closing handshake: a close frame (1000, normal
 // closure), then the server's answer, which ends the reader. Dropping the
 // connection without it would look like a crash (1006) to the server.
+// Calling Close again does nothing, so a program can defer it for the case
+// where it fails before its own Close.
 func (c *Conn) Close() error {
+	if c.closed {
+		return nil
+	}
+	c.closed = true
 	defer c.conn.Close()
+	select {
+	case <-c.done: // the server has ended the connection already
+		return c.err
+	default:
+	}
 	bye := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
 	// WriteControl may be called while the reader is reading.
 	if err := c.conn.WriteControl(websocket.CloseMessage, bye, time.Now().Add(closeWait)); err != nil {

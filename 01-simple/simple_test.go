@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -92,7 +93,7 @@ func TestServerSurvivesBadClients(t *testing.T) {
 	if code, _, stderr := progtest.Run(t, waitLong, p.client, "-url", url); code != 0 {
 		t.Fatalf("client exited with %d after the bad clients: %v", code, stderr)
 	}
-	srv.WaitFor(`^Server received: Hello from 01-simple/client$`, waitLong)
+	srv.WaitFor(`^Server received: "Hello from 01-simple/client"$`, waitLong)
 	stop(t, srv)
 }
 
@@ -134,6 +135,37 @@ func TestClientErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			code, _, stderr := progtest.Run(t, waitLong, p.client, "-url", tt.url)
 			wantOneLineError(t, code, stderr, tt.want)
+		})
+	}
+}
+
+// Both programs: -h prints the usage and exits 0; a bad flag is reported
+// once, with the usage, and exits 2; so does an argument that is not a flag,
+// in one line.
+func TestCommandLine(t *testing.T) {
+	p := build(t)
+	for name, bin := range map[string]string{"server": p.server, "client": p.client} {
+		t.Run(name, func(t *testing.T) {
+			usage := "Usage of " + name + ":"
+			code, _, stderr := progtest.Run(t, waitLong, bin, "-h")
+			if code != 0 || !slices.Contains(stderr, usage) {
+				t.Errorf("-h: exit code %d, stderr %q; want 0 and the usage", code, stderr)
+			}
+
+			code, _, stderr = progtest.Run(t, waitLong, bin, "-port", "5405")
+			reported := 0
+			for _, line := range stderr {
+				reported += strings.Count(line, "-port")
+			}
+			if code != 2 || reported != 1 || !slices.Contains(stderr, usage) {
+				t.Errorf("-port 5405: exit code %d, stderr %q; want 2, the bad flag named once, and the usage", code, stderr)
+			}
+
+			code, _, stderr = progtest.Run(t, waitLong, bin, "5405")
+			want := []string{name + `: unexpected argument "5405" (-h lists the flags)`}
+			if code != 2 || !slices.Equal(stderr, want) {
+				t.Errorf("5405: exit code %d, stderr %q; want 2 and %q", code, stderr, want)
+			}
 		})
 	}
 }

@@ -27,8 +27,17 @@ const (
 	closeWait = time.Second
 )
 
+// errUsage is run's error for a command line the flag package has already
+// explained on stderr; main then only sets the exit code.
+var errUsage = errors.New("usage error")
+
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	err := run(os.Args[1:])
+	switch {
+	case errors.Is(err, flag.ErrHelp): // -h: the usage has been printed
+	case errors.Is(err, errUsage):
+		os.Exit(2) // the flag package has said what was wrong
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "client:", err)
 		os.Exit(1)
 	}
@@ -37,7 +46,7 @@ func main() {
 func run(args []string) error {
 	flags := flag.NewFlagSet("client", flag.ContinueOnError)
 	url := flags.String("url", "ws://localhost:5405", "WebSocket `URL` of the server")
-	if err := flags.Parse(args); err != nil {
+	if err := parseFlags(flags, args); err != nil {
 		return err
 	}
 
@@ -76,4 +85,19 @@ func closeGracefully(conn *websocket.Conn) error {
 			return fmt.Errorf("closing handshake: %w", err)
 		}
 	}
+}
+
+// parseFlags parses args, and refuses arguments that are not flags: a port
+// given as "client ws://host:port" would otherwise be silently ignored.
+func parseFlags(flags *flag.FlagSet, args []string) error {
+	switch err := flags.Parse(args); {
+	case errors.Is(err, flag.ErrHelp):
+		return err
+	case err != nil:
+		return errUsage
+	case flags.NArg() > 0:
+		fmt.Fprintf(flags.Output(), "%s: unexpected argument %q (-h lists the flags)\n", flags.Name(), flags.Arg(0))
+		return errUsage
+	}
+	return nil
 }

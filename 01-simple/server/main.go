@@ -24,10 +24,19 @@ import (
 // close frame before their connections are cut.
 const shutdownGrace = time.Second
 
+// errUsage is run's error for a command line the flag package has already
+// explained on stderr; main then only sets the exit code.
+var errUsage = errors.New("usage error")
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+	err := run(ctx, os.Args[1:], os.Stdout)
+	switch {
+	case errors.Is(err, flag.ErrHelp): // -h: the usage has been printed
+	case errors.Is(err, errUsage):
+		os.Exit(2) // the flag package has said what was wrong
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
@@ -38,7 +47,7 @@ func main() {
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	flags := flag.NewFlagSet("server", flag.ContinueOnError)
 	addr := flags.String("addr", "localhost:5405", "`host:port` to listen on; port 0 picks a free port")
-	if err := flags.Parse(args); err != nil {
+	if err := parseFlags(flags, args); err != nil {
 		return err
 	}
 
@@ -71,5 +80,20 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	srv.closeAll(shutdownGrace)
+	return nil
+}
+
+// parseFlags parses args, and refuses arguments that are not flags: a port
+// given as "server 5405" would otherwise be silently ignored.
+func parseFlags(flags *flag.FlagSet, args []string) error {
+	switch err := flags.Parse(args); {
+	case errors.Is(err, flag.ErrHelp):
+		return err
+	case err != nil:
+		return errUsage
+	case flags.NArg() > 0:
+		fmt.Fprintf(flags.Output(), "%s: unexpected argument %q (-h lists the flags)\n", flags.Name(), flags.Arg(0))
+		return errUsage
+	}
 	return nil
 }

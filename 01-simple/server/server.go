@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"log"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -14,6 +15,22 @@ import (
 // limit by default, so without one a single client could make us buffer a
 // message of any size. Bigger messages are refused with close code 1009.
 const maxMessageSize = 64 * 1024
+
+// Keepalive. gorilla sets no deadlines either, so a client that vanished
+// without a goodbye (laptop shut, cable pulled) would hold its connection and
+// its goroutine for ever: TCP alone may never notice. So every read has a
+// deadline, pongWait away, and we ping the client every pingPeriod. A live
+// client answers each ping with a pong by itself (browsers, Node's ws and
+// gorilla all do), and each pong moves the deadline on; a client that stops
+// answering runs into it and is disconnected. (Variables, not constants, so
+// the tests can make them short.)
+var (
+	pongWait   = 60 * time.Second
+	pingPeriod = pongWait * 9 / 10 // a little under pongWait, so the pong has time to arrive
+)
+
+// writeWait bounds the write of one ping to a client that stopped reading.
+const writeWait = 10 * time.Second
 
 // server upgrades HTTP requests to WebSockets and logs what each client sends.
 type server struct {
@@ -45,6 +62,13 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.log.Print("New client connected")
 	conn.SetReadLimit(maxMessageSize)
+	_ = conn.SetReadDeadline(time.Now().Add(pongWait))
+	conn.SetPongHandler(func(string) error {
+		return conn.SetReadDeadline(time.Now().Add(pongWait))
+	})
+	stopPinging := make(chan struct{})
+	defer close(stopPinging)
+	go keepAlive(conn, stopPinging)
 	for {
 		kind, data, err := conn.ReadMessage()
 		if err != nil {
@@ -55,7 +79,28 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.log.Printf("Ignored a binary message (%d bytes)", len(data))
 			continue
 		}
-		s.log.Printf("Server received: %s", data)
+		// %q quotes the text, so a newline or a terminal escape code in it
+		// shows as \n or \x1b instead of writing lines into our log that
+		// look like our own; .200 cuts a long message short.
+		s.log.Printf("Server received: %.200q", data)
+	}
+}
+
+// keepAlive pings conn every pingPeriod until stop is closed. It writes
+// while ServeHTTP reads, which gorilla allows for control frames:
+// WriteControl may be called from any goroutine.
+func keepAlive(conn *websocket.Conn, stop <-chan struct{}) {
+	ticker := time.NewTicker(pingPeriod)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-ticker.C:
+			if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)) != nil {
+				return // the connection is broken: the read will fail too
+			}
+		}
 	}
 }
 
@@ -71,11 +116,14 @@ var expectedCloseCodes = []int{
 // logDisconnect explains why a read ended. Go has no "close" event: a client
 // leaving shows up as the error that ends the read loop.
 func (s *server) logDisconnect(err error) {
+	var netErr net.Error
 	switch {
 	case errors.Is(err, websocket.ErrReadLimit):
 		s.log.Printf("Client disconnected: message larger than %d bytes (closed with 1009)", maxMessageSize)
 	case websocket.IsCloseError(err, expectedCloseCodes...):
 		s.log.Print("Client disconnected")
+	case errors.As(err, &netErr) && netErr.Timeout():
+		s.log.Printf("Client disconnected: no answer to our pings for %s", pongWait)
 	default:
 		s.log.Printf("Client disconnected abruptly: %v", err)
 	}
@@ -111,14 +159,20 @@ func (s *server) closeAll(grace time.Duration) {
 	s.conns = nil // refuse late arrivals
 	s.mu.Unlock()
 
-	deadline := time.Now().Add(grace)
 	goingAway := websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down")
 	for conn := range conns {
-		// WriteControl is safe to call while the handler is reading.
-		_ = conn.WriteControl(websocket.CloseMessage, goingAway, deadline)
-		// The client's answer ends the handler's read; if it never comes, the
-		// deadline does.
-		_ = conn.SetReadDeadline(deadline)
+		// WriteControl is safe to call while the handler is reading. The
+		// client's answer ends the handler's read.
+		_ = conn.WriteControl(websocket.CloseMessage, goingAway, time.Now().Add(grace))
 	}
-	s.wg.Wait()
+	handlersDone := make(chan struct{})
+	go func() { s.wg.Wait(); close(handlersDone) }()
+	select {
+	case <-handlersDone:
+	case <-time.After(grace): // some never answered: cut them
+		for conn := range conns {
+			conn.Close()
+		}
+		<-handlersDone
+	}
 }

@@ -80,7 +80,7 @@ func TestNodeClientGoServer(t *testing.T) {
 	addr := srv.Addr()
 
 	run(t, nodeBin, filepath.Join(dir, "hello-client.mjs"), "-url", "ws://"+addr)
-	srv.WaitFor(`^Server received: Hello from hello-client\.mjs$`, runLimit)
+	srv.WaitFor(`^Server received: "Hello from hello-client\.mjs"$`, runLimit)
 	srv.WaitFor(`^Client disconnected$`, runLimit)
 	stop(t, srv)
 }

@@ -84,7 +84,7 @@ func TestServerSurvivesBadClients(t *testing.T) {
 	if _, _, err := huge.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
 		t.Errorf("oversized message: got %v, want close 1009", err)
 	}
-	srv.WaitFor(`message larger than 65536 bytes \(closed with 1009\)$`, waitLong)
+	srv.WaitFor(`^Client disconnected: message larger than 65536 bytes$`, waitLong)
 
 	dropped := dial(t, url)
 	dropped.NetConn().Close() // no close frame: the server sees an abnormal closure

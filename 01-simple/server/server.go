@@ -119,7 +119,9 @@ func (s *server) logDisconnect(err error) {
 	var netErr net.Error
 	switch {
 	case errors.Is(err, websocket.ErrReadLimit):
-		s.log.Printf("Client disconnected: message larger than %d bytes (closed with 1009)", maxMessageSize)
+		// gorilla refuses it with close code 1009 (or, for a length no frame
+		// can have, just drops the connection).
+		s.log.Printf("Client disconnected: message larger than %d bytes", maxMessageSize)
 	case websocket.IsCloseError(err, expectedCloseCodes...):
 		s.log.Print("Client disconnected")
 	case errors.As(err, &netErr) && netErr.Timeout():

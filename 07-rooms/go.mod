@@ -1,0 +1,22 @@
+module example.com/wstutorial/07-rooms
+
+go 1.26.0
+
+require (
+	example.com/wstutorial/02-stateful v0.0.0
+	github.com/gorilla/websocket v1.5.3
+	github.com/nats-io/nats.go v1.55.0
+)
+
+require (
+	github.com/klauspost/compress v1.20.3 // indirect
+	github.com/nats-io/nkeys v0.4.16 // indirect
+	github.com/nats-io/nuid v1.0.1 // indirect
+	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+)
+
+replace (
+	example.com/wstutorial/02-stateful => ../02-stateful
+	example.com/wstutorial/progtest => ../progtest
+)

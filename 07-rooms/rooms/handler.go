@@ -1,0 +1,51 @@
+package rooms
+
+import (
+	"net/http"
+
+	"example.com/wstutorial/02-stateful/room"
+	"github.com/gorilla/websocket"
+)
+
+// Handler serves /rooms/{room}: it checks the room's name and since before
+// upgrading, so a bad request gets a plain 400 that says why.
+type Handler struct {
+	srv      *Server
+	upgrader websocket.Upgrader
+}
+
+// NewHandler returns the routes of the lesson: /rooms/{room}, with lesson
+// 2's origin policy (see room.CheckOrigin).
+func NewHandler(s *Server, allowedOrigins ...string) http.Handler {
+	h := &Handler{srv: s, upgrader: websocket.Upgrader{
+		ReadBufferSize:  1024,
+		WriteBufferSize: 1024,
+		CheckOrigin:     room.CheckOrigin(allowedOrigins),
+	}}
+	mux := http.NewServeMux()
+	mux.Handle("GET /rooms/{room}", h)
+	return mux
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	name := req.PathValue("room")
+	if !ValidName(name) {
+		http.Error(w, "a room's name is 1 to 64 letters, digits, - and _", http.StatusBadRequest)
+		return
+	}
+	since, resume, err := ParseSince(req.URL.Query()["since"])
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	conn, err := h.upgrader.Upgrade(w, req, nil)
+	if err != nil {
+		return // Upgrade has answered already (400 or 403)
+	}
+	if err := h.srv.Join(conn, name, since, resume); err != nil {
+		h.srv.log.Printf("Refused a client of room %s: %v", name, err)
+		bye := websocket.FormatCloseMessage(websocket.CloseTryAgainLater, err.Error())
+		_ = conn.WriteMessage(websocket.CloseMessage, bye)
+		conn.Close()
+	}
+}

@@ -1,0 +1,150 @@
+// Package rooms is lesson 7: many rooms, spread over several instances,
+// each with a history in JetStream from which a client that lost its
+// connection gets what it missed.
+//
+// A client joins a room by its URL (/rooms/NAME). Everything said in a room
+// is appended to the room's subject in one JetStream stream, and every
+// instance with members in that room follows the subject and hands each
+// event to its members. The stream numbers the events: that number, seq,
+// goes with every event, the same on every instance, and a client that
+// comes back with ?since=SEQ is first sent what it missed.
+package rooms
+
+import (
+	"context"
+	"errors"
+	"log"
+	"sync"
+	"sync/atomic"
+
+	"example.com/wstutorial/02-stateful/room"
+	"github.com/gorilla/websocket"
+)
+
+// ErrClosed is why a client is turned away once the server shuts down.
+var ErrClosed = errors.New("server shutting down")
+
+// Server holds the rooms that have members on this instance.
+type Server struct {
+	log     *log.Logger
+	history *History
+	quiet   bool // no line per message, join or leave (for load tests)
+
+	mu     sync.Mutex
+	rooms  map[string]*Room
+	closed atomic.Bool
+
+	pumps sync.WaitGroup // every member's two pumps
+}
+
+// NewServer returns a server whose rooms keep their history in history.
+func NewServer(logger *log.Logger, history *History, quiet bool) *Server {
+	return &Server{log: logger, history: history, quiet: quiet, rooms: make(map[string]*Room)}
+}
+
+// Join makes conn a member of the room name, after sending it the events it
+// missed if it resumes, and tells the other members. It returns at once:
+// the client's pumps serve it from then on.
+func (s *Server) Join(conn *websocket.Conn, name string, since uint64, resume bool) error {
+	id, err := s.history.NextID()
+	if err != nil {
+		return err
+	}
+	r, err := s.enter(name)
+	if err != nil {
+		return err
+	}
+	c, err := r.admit(conn, id, since, resume)
+	if err != nil {
+		s.pumps.Add(-2)
+		s.exit(r)
+		return err
+	}
+	if !s.quiet {
+		s.log.Printf("Client %d joined room %s", id, name)
+	}
+	if _, err := s.history.Append(name, id, room.Connected(id)); err != nil {
+		s.log.Printf("Client %d: greeting lost: %v", id, err)
+	}
+	go c.writePump()
+	go c.readPump()
+	return nil
+}
+
+// enter returns the room name, following it first if it is new here. The
+// lock is held while the subscription is made, so a room is never followed
+// twice; it costs a joiner of a new room two round trips to NATS, and other
+// joiners of new rooms wait meanwhile.
+func (s *Server) enter(name string) (*Room, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	r := s.rooms[name]
+	if r == nil {
+		r = &Room{name: name, srv: s, members: make(map[int]*Client)}
+		last, err := s.history.Last(name)
+		if err != nil {
+			return nil, err
+		}
+		r.last = last // set before following: deliveries compare with it
+		if r.sub, err = s.history.Follow(name, last, r.deliver); err != nil {
+			return nil, err
+		}
+		s.rooms[name] = r
+	}
+	r.users++
+	s.pumps.Add(2) // here, so that Close, which takes mu, waits for them
+	return r, nil
+}
+
+// exit undoes enter; the last one out stops following the room, so a room
+// without members here costs this instance nothing.
+func (s *Server) exit(r *Room) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r.users--
+	if r.users == 0 {
+		delete(s.rooms, r.name)
+		if err := r.sub.Unsubscribe(); err != nil {
+			s.log.Printf("Room %s: unsubscribe: %v", r.name, err)
+		}
+	}
+}
+
+// Following returns how many rooms this instance follows.
+func (s *Server) Following() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.rooms)
+}
+
+// Close turns new clients away, sends every member a close frame (1001,
+// going away) and waits until their pumps have ended or ctx is done; then
+// it cuts the connections still open.
+func (s *Server) Close(ctx context.Context) {
+	s.mu.Lock()
+	s.closed.Store(true)
+	var conns []*websocket.Conn
+	for _, r := range s.rooms {
+		r.mu.Lock()
+		for _, c := range r.members {
+			conns = append(conns, c.conn)
+			r.removeLocked(c, websocket.CloseGoingAway, "server shutting down")
+		}
+		r.mu.Unlock()
+	}
+	s.mu.Unlock()
+
+	ended := make(chan struct{})
+	go func() { s.pumps.Wait(); close(ended) }()
+	select {
+	case <-ended:
+	case <-ctx.Done():
+		for _, conn := range conns {
+			conn.Close()
+		}
+		<-ended
+	}
+}

@@ -1,0 +1,136 @@
+// Command server serves many rooms at ws://HOST:5411/rooms/{room}, each with
+// a history in JetStream. The first instance starts a NATS server with
+// JetStream inside itself; the others join it:
+//
+//	go run ./07-rooms/server                          # NATS on 127.0.0.1:4244
+//	go run ./07-rooms/server -addr localhost:5412 -nats nats://127.0.0.1:4244
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"example.com/wstutorial/02-stateful/room"
+	"example.com/wstutorial/02-stateful/serve"
+	"example.com/wstutorial/07-rooms/rooms"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+)
+
+// errUsage is returned for a command line the flag package has reported.
+var errUsage = errors.New("bad command line")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	flags := flag.NewFlagSet("server", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	addr := flags.String("addr", "localhost:5411", "`host:port` to listen on; port 0 picks a free port")
+	natsURL := flags.String("nats", "", "NATS `URL`s (comma-separated) of a server with JetStream; empty: start one in this process, on -embed")
+	embedAddr := flags.String("embed", "127.0.0.1:4244", "`host:port` of the NATS server started when -nats is empty")
+	perRoom := flags.Int64("history", 1000, "events kept per room")
+	maxAge := flags.Duration("history-age", 24*time.Hour, "how long an event is kept")
+	origins := flags.String("origins", "", "comma-separated browser `origins` to allow besides the server's own")
+	quiet := flags.Bool("quiet", false, "log no line per join, message or leave (for load tests)")
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if flags.NArg() > 0 {
+		fmt.Fprintf(stderr, "server: unexpected argument %q; every setting is a flag\n", flags.Arg(0))
+		return errUsage
+	}
+	if *perRoom < 1 || *maxAge <= 0 {
+		return errors.New("-history and -history-age must be above 0")
+	}
+	logger := log.New(stdout, "", 0)
+
+	ln, err := serve.Listen(*addr, "ws", logger)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if *natsURL == "" {
+		embedded, stop, err := startNATS(*embedAddr)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		*natsURL = embedded.ClientURL()
+		logger.Printf("NATS with JetStream on %s", *natsURL)
+	}
+	nc, err := nats.Connect(*natsURL, nats.Name("07-rooms"), nats.MaxReconnects(-1))
+	if err != nil {
+		return fmt.Errorf("cannot connect to NATS at %s: %w", *natsURL, err)
+	}
+	defer nc.Close()
+	history, err := rooms.OpenHistory(nc, rooms.Limits{PerRoom: *perRoom, MaxAge: *maxAge})
+	if err != nil {
+		return fmt.Errorf("JetStream at %s: %w", *natsURL, err)
+	}
+
+	srv := rooms.NewServer(logger, history, *quiet)
+	return serve.Serve(ctx, ln, logger, rooms.NewHandler(srv, room.SplitOrigins(*origins)...), srv.Close)
+}
+
+// startNATS starts a NATS server with JetStream in this process. The
+// history lives in memory, but JetStream wants a directory all the same: a
+// temporary one, which stop removes once the server has shut down.
+func startNATS(hostport string) (ns *server.Server, stop func(), err error) {
+	host, portText, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-embed %q: %w", hostport, err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-embed %q: bad port", hostport)
+	}
+	if port == 0 {
+		port = server.RANDOM_PORT // to nats-server, 0 means 4222
+	}
+	dir, err := os.MkdirTemp("", "wstutorial-07-nats-")
+	if err != nil {
+		return nil, nil, err
+	}
+	ns, err = server.NewServer(&server.Options{Host: host, Port: port, JetStream: true, StoreDir: dir, NoSigs: true, NoLog: true})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, fmt.Errorf("embedded NATS: %w", err)
+	}
+	ns.Start()
+	if ns.Addr() == nil || !ns.ReadyForConnections(5*time.Second) {
+		ns.Shutdown()
+		os.RemoveAll(dir)
+		return nil, nil, fmt.Errorf("embedded NATS could not listen on %s", hostport)
+	}
+	stop = func() {
+		ns.Shutdown()
+		ns.WaitForShutdown()
+		os.RemoveAll(dir)
+	}
+	return ns, stop, nil
+}

@@ -27,6 +27,9 @@ const (
 	// fromHeader carries the id of an event's sender, so that the sender is
 	// not sent its own broadcast. It stays inside the cluster.
 	fromHeader = "Room-From"
+
+	// maxConsumers bounds the rooms followed at once, over all instances.
+	maxConsumers = 1_000_000
 )
 
 // Limits bound the history of each room. What falls out is gone for good:
@@ -64,6 +67,10 @@ func OpenHistory(nc *nats.Conn, limits Limits) (*History, error) {
 		MaxAge:            limits.MaxAge,
 		Storage:           nats.MemoryStorage,
 		AllowDirect:       true, // replays read with direct gets, answered without the stream leader's bookkeeping
+		// One consumer per room per instance with members in it. NATS
+		// allows a stream 1,000 by default, and counts -1 as "use the
+		// default": a room-heavy server must say how many it wants.
+		MaxConsumers: maxConsumers,
 	}, {
 		Name:     idStream,
 		Subjects: []string{idSubject},

@@ -20,12 +20,13 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-LESSONS="01-simple 02-stateful 03-browser 04-scaling 05-performance 06-production"
+LESSONS="01-simple 02-stateful 03-browser 04-scaling 05-performance 06-production 07-rooms"
 FREE=0 FAST=0
 
-# The flags the cells add: a server's -addr and its clients' -url only with
-# --free-ports (else the command is the one a reader types), -step with --fast.
-free_addr() { if [ "$FREE" = 1 ]; then printf -- '-addr 127.0.0.1:0'; fi; }
+# The flags the cells add: with --free-ports a server's -addr and its clients'
+# -url (else the commands are the ones a reader types), with --fast -step.
+# free_addr PORT gives -addr localhost:PORT to a server not on its usual port.
+free_addr() { if [ "$FREE" = 1 ]; then printf -- '-addr 127.0.0.1:0'; else printf -- '%s' "${1:+-addr localhost:$1}"; fi; }
 to() { if [ "$FREE" = 1 ]; then printf -- '-url %s' "$(url "$1")"; fi; }
 step() { if [ "$FAST" = 1 ]; then printf -- '-step 50ms'; fi; }
 
@@ -61,13 +62,10 @@ lesson_03_browser() {
 # itself); lesson 2's client puts client 1 on the first, client 2 on the second.
 lesson_04_scaling() {
 	build 04-scaling/server 02-stateful/client
-	local nats="" second="-addr localhost:5409"
-	if [ "$FREE" = 1 ]; then
-		nats="-nats nats://127.0.0.1:$((30000 + RANDOM % 20000))"
-		second="-addr 127.0.0.1:0"
-	fi
+	local nats=""
+	if [ "$FREE" = 1 ]; then nats="-nats nats://127.0.0.1:$((30000 + RANDOM % 20000))"; fi
 	WAIT_FOR='^Admitting clients' start server-a 04-scaling/server $(free_addr) $nats
-	WAIT_FOR='^Admitting clients' start server-b 04-scaling/server $second $nats
+	WAIT_FOR='^Admitting clients' start server-b 04-scaling/server $(free_addr 5409) $nats
 	wait_line server-a '^Instance [[:alnum:]]+ joined the cluster$'
 	client 02-stateful/client -url "$(url server-a)" -url2 "$(url server-b)" $(step)
 	wait_line server-b '^Client [0-9]+ disconnected$'
@@ -101,8 +99,19 @@ lesson_06_production() {
 	printf '\nThe sign-in page is for a person: run go run ./06-production/server and open\nhttps://localhost:5410 (accept the certificate); Ctrl-C stops the server.\n'
 }
 
-# Lesson 07-rooms: its cell goes here, and its name in LESSONS, once its
-# programs exist.
+# Many rooms, their history in JetStream (inside the first instance): lesson
+# 2's client in the room lobby, client 1 on the first instance, 2 on a second.
+lesson_07_rooms() {
+	build 07-rooms/server 02-stateful/client
+	local embed=""
+	if [ "$FREE" = 1 ]; then embed="-embed 127.0.0.1:0"; fi
+	WAIT_FOR='^NATS with JetStream on ' start server-a 07-rooms/server $(free_addr) $embed
+	start server-b 07-rooms/server $(free_addr 5412) -nats "$(sed -n 's/^NATS with JetStream on //p' "$WORK/server-a.out")"
+	client 02-stateful/client -url "$(url server-a)/rooms/lobby" -url2 "$(url server-b)/rooms/lobby" $(step)
+	wait_line server-b '^Client [0-9]+ left room lobby$'
+	stop server-b
+	stop server-a
+}
 
 main() {
 	local selected="" arg lesson began

@@ -1,8 +1,7 @@
 # shellcheck shell=bash
-# The cells of scripts/run.sh, sourced after common.sh. Everything lives in
-# one temporary directory, WORK: the programs under bin/, and for each
-# server NAME what it printed (NAME.out), its command (NAME.cmd) and its
-# process id (NAME.pid, until it has stopped). Only those ids are signalled.
+# The cells of scripts/run.sh, sourced after common.sh. In WORK: programs in
+# bin/, and for each server NAME its output, command line and (until it has
+# stopped) process id in NAME.out, .cmd, .pid. Only those ids are signalled.
 
 # How long a server may take to print a line we wait for, or to exit after
 # Ctrl-C: generous, for a busy machine. Waits look again every POLL seconds.
@@ -12,9 +11,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/wstutorial-run.XXXXXX")
 # cleanup stops every server still running, then removes WORK.
 cleanup() {
 	local pidfile
-	for pidfile in "$WORK"/*.pid; do
-		if [ -f "$pidfile" ]; then stop_pid "$(cat "$pidfile")" || true; fi
-	done
+	for pidfile in "$WORK"/*.pid; do [ ! -f "$pidfile" ] || stop_pid "$(cat "$pidfile")" || true; done
 	rm -rf "$WORK"
 }
 
@@ -37,7 +34,8 @@ start() {
 	heading "$@"
 	shift
 	printf '(in the background: what it prints is shown when it stops)\n'
-	"$WORK/bin/$pkg" "$@" >"$WORK/$name.out" 2>&1 </dev/null &
+	: >"$WORK/$name.out" # emptied here: a lesson before may have used NAME
+	"$WORK/bin/$pkg" "$@" >>"$WORK/$name.out" 2>&1 </dev/null &
 	printf '%s\n' "$!" >"$WORK/$name.pid"
 	wait_line "$name" "${WAIT_FOR:-^Listening on }"
 }

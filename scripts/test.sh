@@ -83,7 +83,8 @@ stage_tools() {
 	# lists).
 	if command -v npm >/dev/null 2>&1 && [ ! "$ROOT/node/node_modules/.package-lock.json" -nt "$ROOT/node/package-lock.json" ]; then
 		printf '$ npm ci --prefix node\n'
-		npm ci --prefix "$ROOT/node" --no-audit --no-fund --loglevel=error || return 1
+		npm ci --prefix "$ROOT/node" --no-audit --no-fund --loglevel=error ||
+			note "npm ci failed: the interop tests will be skipped (under CI=true they fail)"
 	fi
 }
 

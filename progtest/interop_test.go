@@ -30,11 +30,11 @@ const defaultRoomAddr = "127.0.0.1:5406"
 // causes.
 const step = "50ms"
 
-// node returns the path of Node.js and the directory of the Node programs,
-// for a test that runs them. Without Node.js or its ws package the test is
-// skipped, saying what to install; under CI=true it fails instead, so that
-// CI never passes without having run it.
-func node(t *testing.T) (bin, dir string) {
+// requireNode returns the path of Node.js and the directory of the Node
+// programs, for a test that runs them. Without Node.js or its ws package the
+// test is skipped, saying what to install; under CI=true it fails instead, so
+// that CI never passes without having run it.
+func requireNode(t *testing.T) (bin, dir string) {
 	t.Helper()
 	dir = filepath.Join(root, "node")
 	bin, err := exec.LookPath("node")
@@ -75,7 +75,7 @@ func run(t *testing.T, bin string, args ...string) []string {
 // Lesson 1's Go server logs what Node's one-shot client says, and its
 // goodbye as a normal one.
 func TestNodeClientGoServer(t *testing.T) {
-	nodeBin, dir := node(t)
+	nodeBin, dir := requireNode(t)
 	srv := progtest.Start(t, progtest.Build(t, "../01-simple/server"), "-addr", "127.0.0.1:0")
 	addr := srv.Addr()
 
@@ -87,7 +87,7 @@ func TestNodeClientGoServer(t *testing.T) {
 
 // Lesson 1's Go client says hello to Node's logging server, which hears it.
 func TestGoClientNodeServer(t *testing.T) {
-	nodeBin, dir := node(t)
+	nodeBin, dir := requireNode(t)
 	srv := progtest.Start(t, nodeBin, filepath.Join(dir, "logging-server.mjs"), "-addr", "127.0.0.1:0")
 	addr := srv.Addr()
 
@@ -100,7 +100,7 @@ func TestGoClientNodeServer(t *testing.T) {
 // Node's staged script in lesson 2's Go room prints the notebook's
 // transcript, and the room logs what it logs for the Go script.
 func TestNodeScriptGoRoom(t *testing.T) {
-	nodeBin, dir := node(t)
+	nodeBin, dir := requireNode(t)
 	srv := progtest.Start(t, progtest.Build(t, "../02-stateful/server"), "-addr", "127.0.0.1:0")
 	addr := srv.Addr()
 
@@ -115,7 +115,7 @@ func TestNodeScriptGoRoom(t *testing.T) {
 
 // Lesson 2's Go script in Node's room prints the notebook's transcript too.
 func TestGoScriptNodeRoom(t *testing.T) {
-	nodeBin, dir := node(t)
+	nodeBin, dir := requireNode(t)
 	srv := progtest.Start(t, nodeBin, filepath.Join(dir, "room-server.mjs"), "-addr", "127.0.0.1:0")
 	addr := srv.Addr()
 

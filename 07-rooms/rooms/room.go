@@ -49,13 +49,14 @@ func (r *Room) deliver(ev *stored) {
 	}
 }
 
-// admit makes conn a member under id. A resuming client first gets the
-// stored events after since: read up to the last delivered seq without the
-// lock (deliveries go on meanwhile), then, under the lock, whatever was
-// delivered in between. The client joins the members in that same critical
-// section, so the next live event is exactly the one after its replay: no
-// gap, no duplicate.
-func (r *Room) admit(conn *websocket.Conn, id int, since uint64, resume bool) (*Client, error) {
+// admit makes conn a member under id; joined is the seq of its arrival's
+// notice. A resuming client first gets the stored events after since: read
+// up to the last delivered seq without the lock (deliveries go on
+// meanwhile), then, under the lock, up to its arrival or the last delivered
+// seq, whichever is later. The client joins the members in that same
+// critical section and skips live events up to there, so the first live
+// event it gets is the one after its replay: no gap, no duplicate.
+func (r *Room) admit(conn *websocket.Conn, id int, joined, since uint64, resume bool) (*Client, error) {
 	var replay [][]byte
 	pos := since
 	if resume {
@@ -66,31 +67,30 @@ func (r *Room) admit(conn *websocket.Conn, id int, since uint64, resume bool) (*
 		r.mu.Lock()
 		upto := r.last
 		r.mu.Unlock()
-		if replay, pos, err = r.read(replay, pos, upto); err != nil {
+		if replay, pos, err = r.read(replay, pos, upto, id); err != nil {
 			return nil, err
 		}
 	}
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	end := max(r.last, joined)
 	if resume {
 		var err error
-		if replay, pos, err = r.read(replay, pos, r.last); err != nil {
+		if replay, _, err = r.read(replay, pos, end, id); err != nil {
 			return nil, err
 		}
-	} else {
-		pos = r.last // live from here on
 	}
 	if r.srv.closed.Load() {
 		return nil, ErrClosed // Close has swept, or is about to sweep, this room
 	}
-	welcome, err := encode(Event{Type: TypeJoined, Payload: fmt.Sprintf("You are Client %d", id), Room: r.name, Seq: pos})
+	welcome, err := encode(Event{Type: TypeJoined, Payload: fmt.Sprintf("You are Client %d", id), Room: r.name, Seq: end})
 	if err != nil {
 		return nil, err
 	}
 	replay = append(replay, welcome)
 	c := newClient(r, id, conn, len(replay))
-	c.after = pos
+	c.after = end
 	for _, data := range replay {
 		c.queue(data) // never full: the queue was made long enough
 	}
@@ -115,8 +115,8 @@ func (r *Room) truncation(since uint64) ([][]byte, error) {
 }
 
 // read appends the room's stored events with a seq in (pos, upto] to
-// replay, and returns the seq reached.
-func (r *Room) read(replay [][]byte, pos, upto uint64) ([][]byte, uint64, error) {
+// replay, but those client id sent itself, and returns the seq reached.
+func (r *Room) read(replay [][]byte, pos, upto uint64, id int) ([][]byte, uint64, error) {
 	for pos < upto {
 		ev, err := r.srv.history.After(r.name, pos)
 		if err != nil {
@@ -125,11 +125,15 @@ func (r *Room) read(replay [][]byte, pos, upto uint64) ([][]byte, uint64, error)
 		if ev == nil || ev.seq > upto {
 			break // the rest comes live
 		}
+		pos = ev.seq
+		if ev.from == id {
+			continue
+		}
 		data, err := encode(Event{Type: ev.msg.Type, Payload: ev.msg.Payload, Room: r.name, Seq: ev.seq})
 		if err != nil {
 			return nil, 0, err
 		}
-		replay, pos = append(replay, data), ev.seq
+		replay = append(replay, data)
 	}
 	return replay, max(pos, upto), nil
 }

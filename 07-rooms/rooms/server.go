@@ -42,9 +42,13 @@ func NewServer(logger *log.Logger, history *History, quiet bool) *Server {
 	return &Server{log: logger, history: history, quiet: quiet, rooms: make(map[string]*Room)}
 }
 
-// Join makes conn a member of the room name, after sending it the events it
-// missed if it resumes, and tells the other members. It returns at once:
-// the client's pumps serve it from then on.
+// Join announces a new member of the room name to the others, sends conn
+// the events it missed if it resumes, and makes it a member. It returns at
+// once: the client's pumps serve it from then on.
+//
+// The announcement is stored first, so its seq marks where the client
+// joined: the client gets every event of the room after it (and, if it
+// resumes, the ones it missed before it), none twice.
 func (s *Server) Join(conn *websocket.Conn, name string, since uint64, resume bool) error {
 	id, err := s.history.NextID()
 	if err != nil {
@@ -54,21 +58,22 @@ func (s *Server) Join(conn *websocket.Conn, name string, since uint64, resume bo
 	if err != nil {
 		return err
 	}
-	c, err := r.admit(conn, id, since, resume)
-	if err != nil {
-		s.pumps.Add(-2)
-		s.exit(r)
-		return err
+	joined, err := s.history.Append(name, id, room.Connected(id))
+	if err == nil {
+		var c *Client
+		if c, err = r.admit(conn, id, joined, since, resume); err == nil {
+			if !s.quiet {
+				s.log.Printf("Client %d joined room %s", id, name)
+			}
+			go c.writePump()
+			go c.readPump()
+			return nil
+		}
+		_, _ = s.history.Append(name, id, room.Disconnected(id)) // the others heard it arrive
 	}
-	if !s.quiet {
-		s.log.Printf("Client %d joined room %s", id, name)
-	}
-	if _, err := s.history.Append(name, id, room.Connected(id)); err != nil {
-		s.log.Printf("Client %d: greeting lost: %v", id, err)
-	}
-	go c.writePump()
-	go c.readPump()
-	return nil
+	s.pumps.Add(-2)
+	s.exit(r)
+	return err
 }
 
 // enter returns the room name, following it first if it is new here. The

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"regexp"
+	"testing"
+	"time"
+
+	"example.com/wstutorial/07-rooms/rooms"
+	"example.com/wstutorial/progtest"
+)
+
+const startLimit = 20 * time.Second
+
+// start runs an instance on a free port and returns it with its address.
+func start(t *testing.T, bin string, args ...string) (*progtest.Proc, string) {
+	t.Helper()
+	p := progtest.Start(t, bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
+	return p, p.Addr()
+}
+
+var natsLine = regexp.MustCompile(`^NATS with JetStream on (nats://\S+)$`)
+
+// TestWalkthrough plays the README's story on two real instances and
+// checks what a client receives and what the first instance logs against
+// the golden transcripts the README shows.
+func TestWalkthrough(t *testing.T) {
+	bin := progtest.Build(t, "example.com/wstutorial/07-rooms/server")
+	a, addrA := start(t, bin, "-embed", "127.0.0.1:0")
+	natsURL := natsLine.FindStringSubmatch(a.WaitFor(natsLine.String(), startLimit))[1]
+	b, addrB := start(t, bin, "-nats", natsURL)
+
+	var seen []string
+	dial := func(name, addr, path string) *progtest.Recorder[rooms.Event] {
+		return progtest.MustDial[rooms.Event](t, name, "ws://"+addr+path)
+	}
+	expect := func(r *progtest.Recorder[rooms.Event], want string) {
+		t.Helper()
+		e := r.Next()
+		if e.Type != want {
+			t.Fatalf("%s received %+v, want %s", r.Name, e, want)
+		}
+		data, _ := json.Marshal(e) // the same JSON as on the wire: same fields, same order
+		seen = append(seen, fmt.Sprintf("%-5s <- %s", r.Name, data))
+	}
+
+	alice := dial("alice", addrA, "/rooms/lobby")
+	expect(alice, rooms.TypeJoined)
+	bob := dial("bob", addrB, "/rooms/lobby")
+	expect(bob, rooms.TypeJoined)
+	expect(alice, "client:connected")
+	carol := dial("carol", addrA, "/rooms/kitchen")
+	expect(carol, rooms.TypeJoined)
+
+	alice.Send(map[string]string{"type": "broadcast", "payload": "Hello"})
+	expect(bob, "broadcast")
+
+	// Bob's connection dies without a goodbye; while he is away, Alice
+	// speaks. He comes back on the other instance, from the last seq he saw.
+	tcp := bob.Conn.NetConn().(*net.TCPConn)
+	_ = tcp.SetLinger(0)
+	tcp.Close()
+	expect(alice, "client:disconnected")
+	alice.Send(map[string]string{"type": "broadcast", "payload": "Are you there?"})
+	bob = dial("bob", addrA, "/rooms/lobby?since=4")
+	expect(bob, "client:disconnected")
+	expect(bob, "broadcast")
+	expect(bob, rooms.TypeJoined)
+	expect(alice, "client:connected")
+
+	carol.Close() // the kitchen's news reaches no one in the lobby
+	a.WaitFor("^Client 3 left room kitchen$", startLimit)
+	bob.Close()
+	expect(alice, "client:disconnected")
+	alice.Close()
+	a.WaitFor("^Client 1 left room lobby$", startLimit)
+
+	b.Signal(os.Interrupt)
+	a.Signal(os.Interrupt)
+	for _, p := range []*progtest.Proc{a, b} {
+		if code := p.Wait(startLimit); code != 0 {
+			t.Fatalf("an instance exited with %d, want 0", code)
+		}
+	}
+	progtest.Compare(t, "../testdata/client.txt", seen)
+	logA := progtest.Replace(a.Stdout(), addrA, "localhost:5411")
+	logA = progtest.Replace(logA, natsURL, "nats://127.0.0.1:4244")
+	progtest.Compare(t, "../testdata/server-a.txt", logA)
+}
+
+func TestFlags(t *testing.T) {
+	bin := progtest.Build(t, "example.com/wstutorial/07-rooms/server")
+	if code, _, _ := progtest.Run(t, startLimit, bin, "-h"); code != 0 {
+		t.Errorf("-h exited with %d, want 0", code)
+	}
+	if code, _, _ := progtest.Run(t, startLimit, bin, "-no-such-flag"); code != 2 {
+		t.Errorf("a bad flag exited with %d, want 2", code)
+	}
+	code, _, stderr := progtest.Run(t, startLimit, bin, "-addr", "127.0.0.1:0", "-nats", "nats://127.0.0.1:1")
+	if code != 1 || len(stderr) != 1 {
+		t.Errorf("an unreachable NATS: exit %d, stderr %q; want 1 and one line", code, stderr)
+	}
+}

@@ -12,12 +12,17 @@
 //     NATS subject; every other instance delivers it to its clients.
 //   - Ids (counter.go). A JetStream key-value entry holds the last id given
 //     out; an instance takes the next one with compare-and-set, so two
-//     instances can never take the same one.
+//     instances can never take the same one. An instance gives out ids only
+//     once it has put the counter past every id it knows on its current
+//     connection, and a missing counter is rebuilt only after every
+//     instance has had time to say which ids it holds (Node.settle).
 //   - Presence (roster.go). Every instance publishes, each heartbeat, the ids
 //     of its clients. When an instance falls silent (it crashed, or lost its
 //     network), the others tell their clients that its clients have left.
 //
 // The broker itself is either a NATS server or cluster the instances are
 // pointed at, or, for a demo with nothing installed, a NATS server embedded
-// in whichever instance started first (broker.go, embedded.go).
+// in whichever instance started first, and taken over by a survivor if that
+// instance dies (broker.go, embedded.go). It lets in only clients with its
+// token (token.go).
 package cluster

@@ -218,6 +218,7 @@ func TestBrokerHostKilled(t *testing.T) {
 // same machine without the token cannot connect, so its forged join and
 // broadcast reach no WebSocket client.
 func TestForgedPublishReachesNoClient(t *testing.T) {
+	t.Parallel() // it mostly waits: for a broker, a timeout, a process
 	bin := progtest.Build(t, "example.com/wstutorial/04-scaling/server")
 	natsURL := fmt.Sprintf("nats://127.0.0.1:%d", progtest.FreePort(t))
 	state := t.TempDir()

@@ -29,6 +29,7 @@ var (
 // files: the client's is the notebook's, as if both clients were on one
 // server.
 func TestDemo(t *testing.T) {
+	t.Parallel() // it mostly waits: for a broker, a timeout, a process
 	server := progtest.Build(t, "example.com/wstutorial/04-scaling/server")
 	client := progtest.Build(t, "example.com/wstutorial/02-stateful/client")
 	natsPort := progtest.FreePort(t)
@@ -67,6 +68,7 @@ func TestDemo(t *testing.T) {
 // Two instances started at the same moment with no NATS running: exactly
 // one starts it, the other connects to it, and together they are one room.
 func TestInstancesStartingTogether(t *testing.T) {
+	t.Parallel() // it mostly waits: for a broker, a timeout, a process
 	server := progtest.Build(t, "example.com/wstutorial/04-scaling/server")
 	client := progtest.Build(t, "example.com/wstutorial/02-stateful/client")
 	natsURL := fmt.Sprintf("nats://127.0.0.1:%d", progtest.FreePort(t))
@@ -309,6 +311,7 @@ func TestCleanShutdownAnnouncesDepartures(t *testing.T) {
 // An instance that cannot reach a remote broker listens (so that a reader
 // sees where), then says why it stops, in one line, and exits 1.
 func TestUnreachableRemoteBrokerIsAnError(t *testing.T) {
+	t.Parallel() // it mostly waits: for a broker, a timeout, a process
 	bin := progtest.Build(t, "example.com/wstutorial/04-scaling/server")
 	// 192.0.2.0/24 is reserved for documentation: nothing answers there,
 	// and it is not this machine, so no embedded server is started.
@@ -324,6 +327,7 @@ func TestUnreachableRemoteBrokerIsAnError(t *testing.T) {
 // A taken port is reported at once, before the server looks for NATS: the
 // NATS address here would take seconds to give up on.
 func TestTakenPortReportedBeforeNATS(t *testing.T) {
+	t.Parallel() // it mostly waits: for a broker, a timeout, a process
 	bin := progtest.Build(t, "example.com/wstutorial/04-scaling/server")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -341,6 +345,7 @@ func TestTakenPortReportedBeforeNATS(t *testing.T) {
 // -h prints the usage and exits 0; a bad flag or a stray argument is
 // reported once, with the usage, and exits 2.
 func TestCommandLine(t *testing.T) {
+	t.Parallel() // it mostly waits: for a broker, a timeout, a process
 	bin := progtest.Build(t, "example.com/wstutorial/04-scaling/server")
 	tests := []struct {
 		args     []string

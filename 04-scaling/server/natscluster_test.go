@@ -30,6 +30,24 @@ type natsNode struct {
 // other, as production runs NATS, and waits until JetStream works on them.
 func startNATSCluster(t *testing.T) []*natsNode {
 	t.Helper()
+	// The route ports are picked free, but something else on the machine
+	// may take one before its server listens on it: then start again.
+	for range 3 {
+		if nodes := tryNATSCluster(t); nodes != nil {
+			progtest.WaitUntil(t, "JetStream ready on the NATS cluster", func() bool {
+				return slices.ContainsFunc(nodes, func(n *natsNode) bool { return n.srv.JetStreamIsLeader() })
+			})
+			return nodes
+		}
+	}
+	t.Fatal("cannot start a NATS cluster")
+	return nil
+}
+
+// tryNATSCluster starts the three servers, or returns nil if one of them
+// cannot listen.
+func tryNATSCluster(t *testing.T) []*natsNode {
+	t.Helper()
 	const size = 3
 	routePorts := make([]int, size)
 	var routeURLs []string
@@ -60,21 +78,16 @@ func startNATSCluster(t *testing.T) []*natsNode {
 			t.Fatal(err)
 		}
 		srv.Start()
-		t.Cleanup(srv.Shutdown)
-		if !srv.ReadyForConnections(progtest.WaitLimit) {
-			t.Fatalf("NATS server n%d did not start", i+1)
-		}
 		nodes = append(nodes, &natsNode{srv: srv, url: srv.ClientURL()})
-	}
-	// JetStream is usable once the servers have elected a leader.
-	progtest.WaitUntil(t, "JetStream ready on the NATS cluster", func() bool {
-		for _, n := range nodes {
-			if n.srv.JetStreamIsLeader() {
-				return true
+		if !srv.ReadyForConnections(progtest.WaitLimit / 2) {
+			t.Logf("NATS server n%d did not start; trying other ports", i+1)
+			for _, n := range nodes {
+				n.srv.Shutdown()
 			}
+			return nil
 		}
-		return false
-	})
+		t.Cleanup(srv.Shutdown)
+	}
 	return nodes
 }
 

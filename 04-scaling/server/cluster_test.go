@@ -88,7 +88,7 @@ func newTestCluster(t *testing.T, instances int, heartbeat time.Duration) *testC
 // start starts the instances on the broker at c.url, each with a watcher.
 func (c *testCluster) start(instances int, heartbeat time.Duration) {
 	c.t.Helper()
-	c.bin = progtest.Build(c.t, "example.com/wstutorial/04-scaling/server")
+	c.bin = build(c.t, "example.com/wstutorial/04-scaling/server")
 	c.state = c.t.TempDir()
 	c.heartbeat = heartbeat
 	for range instances {

@@ -165,7 +165,7 @@ func TestInstanceKilled(t *testing.T) {
 // clients hold, and admits clients again within seconds; the killed instance,
 // started again, joins that broker, and its clients get ids above all those.
 func TestBrokerHostKilled(t *testing.T) {
-	bin := progtest.Build(t, "example.com/wstutorial/04-scaling/server")
+	bin := build(t, "example.com/wstutorial/04-scaling/server")
 	natsURL := fmt.Sprintf("nats://127.0.0.1:%d", progtest.FreePort(t))
 	state := t.TempDir()
 	start := func() (*progtest.Proc, string) {
@@ -219,7 +219,7 @@ func TestBrokerHostKilled(t *testing.T) {
 // broadcast reach no WebSocket client.
 func TestForgedPublishReachesNoClient(t *testing.T) {
 	t.Parallel() // it mostly waits: for a broker, a timeout, a process
-	bin := progtest.Build(t, "example.com/wstutorial/04-scaling/server")
+	bin := build(t, "example.com/wstutorial/04-scaling/server")
 	natsURL := fmt.Sprintf("nats://127.0.0.1:%d", progtest.FreePort(t))
 	state := t.TempDir()
 	var addrs []string
@@ -260,7 +260,7 @@ func TestForgedPublishReachesNoClient(t *testing.T) {
 // token file in its state directory: the broker keeps its data in memory,
 // and writes nothing to the temporary directory.
 func TestKilledHostLeavesNoData(t *testing.T) {
-	bin := progtest.Build(t, "example.com/wstutorial/04-scaling/server")
+	bin := build(t, "example.com/wstutorial/04-scaling/server")
 	tmp, state := t.TempDir(), t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	natsPort := progtest.FreePort(t)

@@ -30,8 +30,8 @@ var (
 // server.
 func TestDemo(t *testing.T) {
 	t.Parallel() // it mostly waits: for a broker, a timeout, a process
-	server := progtest.Build(t, "example.com/wstutorial/04-scaling/server")
-	client := progtest.Build(t, "example.com/wstutorial/02-stateful/client")
+	server := build(t, "example.com/wstutorial/04-scaling/server")
+	client := build(t, "example.com/wstutorial/02-stateful/client")
 	natsPort := progtest.FreePort(t)
 	natsURL := fmt.Sprintf("nats://127.0.0.1:%d", natsPort)
 	state := t.TempDir()
@@ -69,8 +69,8 @@ func TestDemo(t *testing.T) {
 // one starts it, the other connects to it, and together they are one room.
 func TestInstancesStartingTogether(t *testing.T) {
 	t.Parallel() // it mostly waits: for a broker, a timeout, a process
-	server := progtest.Build(t, "example.com/wstutorial/04-scaling/server")
-	client := progtest.Build(t, "example.com/wstutorial/02-stateful/client")
+	server := build(t, "example.com/wstutorial/04-scaling/server")
+	client := build(t, "example.com/wstutorial/02-stateful/client")
 	natsURL := fmt.Sprintf("nats://127.0.0.1:%d", progtest.FreePort(t))
 	state := t.TempDir()
 
@@ -312,7 +312,7 @@ func TestCleanShutdownAnnouncesDepartures(t *testing.T) {
 // sees where), then says why it stops, in one line, and exits 1.
 func TestUnreachableRemoteBrokerIsAnError(t *testing.T) {
 	t.Parallel() // it mostly waits: for a broker, a timeout, a process
-	bin := progtest.Build(t, "example.com/wstutorial/04-scaling/server")
+	bin := build(t, "example.com/wstutorial/04-scaling/server")
 	// 192.0.2.0/24 is reserved for documentation: nothing answers there,
 	// and it is not this machine, so no embedded server is started.
 	code, stdout, stderr := progtest.Run(t, startTimeout, bin, "-addr", "127.0.0.1:0", "-nats", "nats://192.0.2.1:4222")
@@ -328,7 +328,7 @@ func TestUnreachableRemoteBrokerIsAnError(t *testing.T) {
 // NATS address here would take seconds to give up on.
 func TestTakenPortReportedBeforeNATS(t *testing.T) {
 	t.Parallel() // it mostly waits: for a broker, a timeout, a process
-	bin := progtest.Build(t, "example.com/wstutorial/04-scaling/server")
+	bin := build(t, "example.com/wstutorial/04-scaling/server")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -346,7 +346,7 @@ func TestTakenPortReportedBeforeNATS(t *testing.T) {
 // reported once, with the usage, and exits 2.
 func TestCommandLine(t *testing.T) {
 	t.Parallel() // it mostly waits: for a broker, a timeout, a process
-	bin := progtest.Build(t, "example.com/wstutorial/04-scaling/server")
+	bin := build(t, "example.com/wstutorial/04-scaling/server")
 	tests := []struct {
 		args     []string
 		code     int

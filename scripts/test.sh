@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 # Every check of the project, in one command: the one CI runs (.ci/run).
-# It usually takes about 6 minutes on a two-core machine.
+# It usually takes about 5 minutes on a two-core machine.
 #
 #   ./scripts/test.sh               every stage, in order
 #   ./scripts/test.sh vet test      just those stages
@@ -39,7 +39,7 @@ lessons|scripts/run.sh --fast --free-ports: every lesson plays, cell by cell
 '
 
 # How long the whole run usually takes, measured on a two-core machine.
-USUAL="about 6 minutes"
+USUAL="about 5 minutes"
 
 # Go tests run every time (-count=1): a cached result would not notice a
 # change in a program that a test builds and runs from another package.

@@ -52,10 +52,10 @@ const CloseTooSlow = websocket.ClosePolicyViolation
 // Client is one connection in the room. readLoop is the only goroutine that
 // reads from conn, for the connection's whole life. writeLoop is the only one
 // that writes messages to it, and runs only while some are waiting in the
-// outbox (see outbox.go). gorilla/websocket allows at most one reader and one
-// writer at a time; everyone else talks to the writer through the outbox.
-// Control frames (pings, close) are the exception: gorilla lets WriteControl
-// run beside the writer, so a timer sends the pings.
+// outbox (see outbox.go); everyone else talks to the writer through the
+// outbox. Control frames (pings, pongs, close) are the exception: gorilla's
+// WriteControl may run beside the writer, so a timer sends the pings, and
+// batchConn keeps their bytes apart from the writer's (see batch.go).
 type Client struct {
 	id   int
 	room *Room

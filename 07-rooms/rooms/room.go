@@ -152,11 +152,11 @@ func (r *Room) broadcast(from int, m room.Message) {
 // leave is called once by a member's read pump when its connection ends.
 func (r *Room) leave(c *Client, why string) {
 	r.remove(c, 0, "")
-	if !r.srv.quiet {
-		r.srv.log.Printf("Client %d left room %s%s", c.id, r.name, why)
-	}
 	if _, err := r.srv.history.Append(r.name, c.id, room.Disconnected(c.id)); err != nil {
 		r.srv.log.Printf("Client %d: goodbye notice lost: %v", c.id, err)
+	}
+	if !r.srv.quiet { // after the notice is stored: the line says the others will hear of it
+		r.srv.log.Printf("Client %d left room %s%s", c.id, r.name, why)
 	}
 	r.srv.exit(r)
 }

@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"example.com/wstutorial/progtest"
+	"github.com/gorilla/websocket"
 )
 
 // Members of a room hear each other across instances, with the same seq on
@@ -55,16 +57,35 @@ func TestResumeOnOtherInstanceAfterCutOff(t *testing.T) {
 	a, b := startInstance(t, ns, generous), startInstance(t, ns, generous)
 
 	speaker := member(t, a, "speaker", "stream")
+	pacer := pacer(t, b, "stream")
+	speaker.Next() // the pacer's arrival
 	listener, _ := join(t, a, "listener", "stream", "")
 	speaker.Next() // the listener's arrival
-	sent := make(chan struct{})
+
+	// The speaker says 1, 2, … on its own goroutine, each once the pacer has
+	// heard the one before: as fast as the cluster delivers, never faster,
+	// so no queue overflows on a slow machine, and the resume below happens
+	// while the broadcasts go on.
+	failed := make(chan error, 1)
 	go func() {
-		defer close(sent)
+		defer close(failed)
 		for i := 1; i <= total; i++ {
-			say(speaker, fmt.Sprint(i))
+			msg := map[string]string{"type": "broadcast", "payload": fmt.Sprint(i)}
+			if err := speaker.Conn.WriteJSON(msg); err != nil {
+				failed <- err
+				return
+			}
+			if err := hear(pacer, fmt.Sprint(i)); err != nil {
+				failed <- err
+				return
+			}
 		}
 	}()
-	t.Cleanup(func() { <-sent })
+	t.Cleanup(func() {
+		if err := <-failed; err != nil {
+			t.Errorf("speaker: %v", err)
+		}
+	})
 
 	var heard []string
 	var last uint64 // the seq of the last event the listener handled
@@ -96,6 +117,35 @@ func TestResumeOnOtherInstanceAfterCutOff(t *testing.T) {
 	for i, text := range heard {
 		if text != fmt.Sprint(i+1) {
 			t.Fatalf("broadcast %d was %q: want every broadcast once, in order; heard %v", i+1, text, heard)
+		}
+	}
+}
+
+// pacer joins room on in with a bare connection, read by whoever calls hear.
+func pacer(t *testing.T, in *instance, room string) *websocket.Conn {
+	t.Helper()
+	conn, _, err := websocket.DefaultDialer.Dial(fmt.Sprintf("%s/rooms/%s", in.url, room), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if err := hear(conn, ""); err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
+// hear reads conn until the broadcast text arrives, or room:joined if text
+// is empty.
+func hear(conn *websocket.Conn, text string) error {
+	_ = conn.SetReadDeadline(time.Now().Add(progtest.WaitLimit))
+	for {
+		var e Event
+		if err := conn.ReadJSON(&e); err != nil {
+			return fmt.Errorf("waiting for %q: %w", text, err)
+		}
+		if text == "" && e.Type == TypeJoined || e.Type == "broadcast" && e.Payload == text {
+			return nil
 		}
 	}
 }

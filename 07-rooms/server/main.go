@@ -74,7 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer ln.Close()
-	if *natsURL == "" {
+	joining := *natsURL != ""
+	if !joining {
 		embedded, stop, err := startNATS(*embedAddr)
 		if err != nil {
 			return err
@@ -91,6 +92,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	history, err := rooms.OpenHistory(nc, rooms.Limits{PerRoom: *perRoom, MaxAge: *maxAge})
 	if err != nil {
 		return fmt.Errorf("JetStream at %s: %w", *natsURL, err)
+	}
+	if joining {
+		logger.Printf("Joined NATS at %s", *natsURL)
 	}
 
 	srv := rooms.NewServer(logger, history, *quiet)

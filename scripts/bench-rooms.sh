@@ -31,10 +31,13 @@ out=${BENCH_OUT:-$root/artifacts/bench-rooms} # the logs and results are copied 
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-rooms.XXXXXX")
 pids=()
 cleanup() {
-	for pid in "${pids[@]}"; do
-		kill "$pid" 2>/dev/null || true
+	# Last started, first stopped: the instance hosting NATS goes last, so
+	# the others can still store their clients' goodbyes while they stop.
+	local i
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+		kill "${pids[i]}" 2>/dev/null || true
+		wait "${pids[i]}" 2>/dev/null || true
 	done
-	wait 2>/dev/null || true
 	if mkdir -p "$out" 2>/dev/null; then
 		rm -f "$out"/*.log "$out"/*.json "$out"/*.err
 		cp "$work"/*.log "$work"/*.json "$work"/*.err "$out"/ 2>/dev/null || true

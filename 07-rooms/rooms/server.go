@@ -105,13 +105,19 @@ func (s *Server) enter(name string) (*Room, error) {
 }
 
 // exit undoes enter; the last one out stops following the room, so a room
-// without members here costs this instance nothing.
+// without members here costs this instance nothing. Unsubscribing deletes
+// the consumer on the NATS server, a round trip that may wait long for an
+// unreachable server: it is made without the lock, so that rooms are left
+// side by side, not one after the other.
 func (s *Server) exit(r *Room) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	r.users--
-	if r.users == 0 {
+	last := r.users == 0
+	if last {
 		delete(s.rooms, r.name)
+	}
+	s.mu.Unlock()
+	if last {
 		if err := r.sub.Unsubscribe(); err != nil {
 			s.log.Printf("Room %s: unsubscribe: %v", r.name, err)
 		}

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -53,18 +54,24 @@ type Result struct {
 // overflow the server's listen backlog.
 const dialing = 64
 
+// errUsage is returned for a command line the flag package has reported.
+var errUsage = errors.New("bad command line")
+
 func main() {
-	if err := run(); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return
-		}
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	default:
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+func run(args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	flags.SetOutput(stderr)
 	urls := flags.String("urls", "ws://127.0.0.1:5411", "comma-separated `URLs` of the instances")
 	sources := flags.String("sources", "127.0.0.1", "comma-separated local `addresses` to connect from")
 	rooms := flags.Int("rooms", 10, "how many rooms")
@@ -72,8 +79,15 @@ func run() error {
 	size := flags.Int("size", 10, "members per room")
 	every := flags.Duration("every", 10*time.Second, "how often each room's speaker speaks")
 	duration := flags.Duration("duration", 30*time.Second, "how long the rooms talk, once everyone has joined")
-	if err := flags.Parse(os.Args[1:]); err != nil {
-		return err
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if flags.NArg() > 0 {
+		fmt.Fprintf(stderr, "loadgen: unexpected argument %q; every setting is a flag\n", flags.Arg(0))
+		return errUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -82,7 +96,7 @@ func run() error {
 	start := time.Now()
 	roomList := l.connect(ctx, *first, *rooms, *size)
 	connected := time.Since(start)
-	fmt.Fprintf(os.Stderr, "joined: %d connections in %.1f s\n", int(l.connected.Load()), connected.Seconds())
+	fmt.Fprintf(stderr, "joined: %d connections in %.1f s\n", int(l.connected.Load()), connected.Seconds())
 
 	// Talk: every room's speaker on its own clock, started at a random
 	// point of the period so the rooms do not all speak at once.
@@ -99,7 +113,7 @@ func run() error {
 
 	r := l.result(roomList, elapsed)
 	r.ConnectSecond = connected.Seconds()
-	return json.NewEncoder(os.Stdout).Encode(r)
+	return json.NewEncoder(stdout).Encode(r)
 }
 
 // load is the state of a run, shared by every connection's reader.

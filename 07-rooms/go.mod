@@ -4,7 +4,9 @@ go 1.26.0
 
 require (
 	example.com/wstutorial/02-stateful v0.0.0
+	example.com/wstutorial/03-browser v0.0.0
 	example.com/wstutorial/progtest v0.0.0
+	github.com/chromedp/chromedp v0.23.0
 	github.com/gorilla/websocket v1.5.3
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.55.0
@@ -13,6 +15,8 @@ require (
 
 require (
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
+	github.com/chromedp/cdproto v0.159.0 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
 	github.com/klauspost/compress v1.20.3 // indirect
 	github.com/minio/highwayhash v1.0.4 // indirect
@@ -26,5 +30,6 @@ require (
 
 replace (
 	example.com/wstutorial/02-stateful => ../02-stateful
+	example.com/wstutorial/03-browser => ../03-browser
 	example.com/wstutorial/progtest => ../progtest
 )

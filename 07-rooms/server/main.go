@@ -8,12 +8,15 @@ package main
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -98,7 +101,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	srv := rooms.NewServer(logger, history, *quiet)
-	return serve.Serve(ctx, ln, logger, rooms.NewHandler(srv, room.SplitOrigins(*origins)...), srv.Close)
+	return serve.Serve(ctx, ln, logger, routes(srv, room.SplitOrigins(*origins)), srv.Close)
+}
+
+// static is lesson 3's page with a room picker (see static/app.js).
+//
+//go:embed static
+var static embed.FS
+
+// routes serves the page at / and the rooms at /rooms/{room}.
+func routes(srv *rooms.Server, origins []string) http.Handler {
+	page, err := fs.Sub(static, "static")
+	if err != nil {
+		panic(err) // the directory is embedded above; this cannot fail
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /", http.FileServerFS(page))
+	mux.Handle("GET /rooms/", rooms.NewHandler(srv, origins...))
+	return mux
 }
 
 // startNATS starts a NATS server with JetStream in this process. The

@@ -141,11 +141,12 @@ func (r *Room) read(replay [][]byte, pos, upto uint64, id int) ([][]byte, uint64
 // broadcast stores a member's message in the room's history; every instance
 // with members in the room then delivers it.
 func (r *Room) broadcast(from int, m room.Message) {
-	if !r.srv.quiet {
-		r.srv.log.Printf("Client %d broadcast in %s: %s", from, r.name, room.ForLog(m.Payload))
-	}
 	if _, err := r.srv.history.Append(r.name, from, m); err != nil {
 		r.srv.log.Printf("Client %d: broadcast lost: %v", from, err)
+		return
+	}
+	if !r.srv.quiet { // once stored: the line says the room will hear it
+		r.srv.log.Printf("Client %d broadcast in %s: %s", from, r.name, room.ForLog(m.Payload))
 	}
 }
 

@@ -65,6 +65,7 @@ func TestWalkthrough(t *testing.T) {
 	tcp.Close()
 	expect(alice, "client:disconnected")
 	alice.Send(map[string]string{"type": "broadcast", "payload": "Are you there?"})
+	a.WaitFor(`^Client 1 broadcast in lobby: "Are you there\?"$`, startLimit) // stored
 	bob = dial("bob", addrA, "/rooms/lobby?since=4")
 	expect(bob, "client:disconnected")
 	expect(bob, "broadcast")

@@ -30,15 +30,18 @@ func main() {
 	defer stop()
 	err := run(ctx, os.Args[1:], os.Stdout)
 	switch {
-	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, flag.ErrHelp): // -h: the usage has been printed
 	case errors.Is(err, errUsage):
-		os.Exit(1) // the flag package has said what was wrong
+		os.Exit(2) // already reported on stderr
 	case err != nil:
 		fmt.Fprintln(os.Stderr, "client:", err)
 		os.Exit(1)
 	}
 }
 
+// errUsage is a mistake on the command line that has been reported already:
+// a flag that does not exist or does not parse, or an argument that is not a
+// flag. Like the flag package's own, it exits with status 2.
 var errUsage = errors.New("usage")
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
@@ -51,6 +54,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
+		return errUsage
+	}
+	if flags.NArg() > 0 {
+		// A server given as "client https://host" would otherwise be ignored.
+		fmt.Fprintf(flags.Output(), "client: unexpected argument %q (-h lists the flags)\n", flags.Arg(0))
 		return errUsage
 	}
 	tlsConfig, err := trust(*caFile)

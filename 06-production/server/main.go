@@ -40,14 +40,16 @@ func main() {
 	case errors.Is(err, flag.ErrHelp):
 		return // -h: the usage was the output asked for
 	case errors.Is(err, errUsage):
-		os.Exit(1) // the flag package has said what was wrong
+		os.Exit(2) // already reported on stderr
 	case err != nil:
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
 }
 
-// errUsage is a mistake on the command line that has been reported already.
+// errUsage is a mistake on the command line that has been reported already:
+// a flag that does not exist or does not parse, or an argument that is not a
+// flag. Like the flag package's own, it exits with status 2.
 var errUsage = errors.New("usage")
 
 // options are the command line's settings.
@@ -83,10 +85,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		}
 		return o, errUsage
 	}
+	if flags.NArg() > 0 {
+		// A port given as "server 5410" would otherwise be silently ignored.
+		fmt.Fprintf(stderr, "server: unexpected argument %q (-h lists the flags)\n", flags.Arg(0))
+		return o, errUsage
+	}
 	o.limits.Rate = rate.Limit(o.rate)
 	switch {
-	case flags.NArg() > 0:
-		return o, fmt.Errorf("unexpected argument %q", flags.Arg(0))
 	case (o.certFile == "") != (o.keyFile == ""):
 		return o, errors.New("-cert and -key go together: give both or neither")
 	case o.limits.MaxConns < 1:

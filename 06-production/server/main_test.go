@@ -135,6 +135,9 @@ func testCommandLine(t *testing.T, name, bin string) {
 	if code != 2 || named != 1 || !slices.Contains(stderr, usage) {
 		t.Errorf("%s -bogus: exit %d, stderr %q; want 2, the bad flag named once, and the usage", name, code, stderr)
 	}
+	if slices.ContainsFunc(stderr, func(line string) bool { return strings.HasPrefix(line, name+":") }) {
+		t.Errorf("%s -bogus: the mistake is reported again after the usage: %q", name, stderr)
+	}
 
 	code, _, stderr = progtest.Run(t, exitLimit, bin, "5410")
 	want := []string{name + `: unexpected argument "5410" (-h lists the flags)`}

@@ -6,6 +6,8 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,14 +94,38 @@ func TestWalkthrough(t *testing.T) {
 	progtest.Compare(t, "../testdata/server-a.txt", logA)
 }
 
-func TestFlags(t *testing.T) {
+// TestCommandLine runs the server and the load generator as a reader would.
+// -h prints the usage and exits 0. A bad flag is named once, with the usage,
+// and exits 2; so does an argument that is not a flag, in one line.
+func TestCommandLine(t *testing.T) {
+	for _, name := range []string{"server", "loadgen"} {
+		bin := progtest.Build(t, "example.com/wstutorial/07-rooms/"+name)
+		usage := "Usage of " + name + ":"
+		code, _, stderr := progtest.Run(t, startLimit, bin, "-h")
+		if code != 0 || !slices.Contains(stderr, usage) {
+			t.Errorf("%s -h: exit %d, stderr %q; want 0 and the usage", name, code, stderr)
+		}
+
+		code, _, stderr = progtest.Run(t, startLimit, bin, "-no-such-flag")
+		named := strings.Count(strings.Join(stderr, "\n"), "-no-such-flag")
+		if code != 2 || named != 1 || !slices.Contains(stderr, usage) {
+			t.Errorf("%s -no-such-flag: exit %d, stderr %q; want 2, the bad flag named once, and the usage", name, code, stderr)
+		}
+		if slices.ContainsFunc(stderr, func(line string) bool { return strings.HasPrefix(line, name+":") }) {
+			t.Errorf("%s -no-such-flag: the mistake is reported again after the usage: %q", name, stderr)
+		}
+
+		code, _, stderr = progtest.Run(t, startLimit, bin, "5411")
+		want := []string{name + `: unexpected argument "5411"; every setting is a flag`}
+		if code != 2 || !slices.Equal(stderr, want) {
+			t.Errorf("%s 5411: exit %d, stderr %q; want 2 and %q", name, code, stderr, want)
+		}
+	}
+}
+
+// An instance that cannot reach its NATS says so in one line, and exits 1.
+func TestUnreachableNATS(t *testing.T) {
 	bin := progtest.Build(t, "example.com/wstutorial/07-rooms/server")
-	if code, _, _ := progtest.Run(t, startLimit, bin, "-h"); code != 0 {
-		t.Errorf("-h exited with %d, want 0", code)
-	}
-	if code, _, _ := progtest.Run(t, startLimit, bin, "-no-such-flag"); code != 2 {
-		t.Errorf("a bad flag exited with %d, want 2", code)
-	}
 	code, _, stderr := progtest.Run(t, startLimit, bin, "-addr", "127.0.0.1:0", "-nats", "nats://127.0.0.1:1")
 	if code != 1 || len(stderr) != 1 {
 		t.Errorf("an unreachable NATS: exit %d, stderr %q; want 1 and one line", code, stderr)

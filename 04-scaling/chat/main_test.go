@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"example.com/wstutorial/02-stateful/room"
@@ -32,15 +33,28 @@ func TestChatStaysUntilInterrupted(t *testing.T) {
 	other.Expect(room.Disconnected(1))
 }
 
-// -h exits 0; a stray argument is refused with exit 2.
+// -h exits 0 with the usage; a bad flag (named once, with the usage) and a
+// stray argument (one line) exit 2.
 func TestChatCommandLine(t *testing.T) {
 	chat := progtest.Build(t, "example.com/wstutorial/04-scaling/chat")
 	for _, tt := range []struct {
-		args []string
-		code int
-	}{{[]string{"-h"}, 0}, {[]string{"ws://localhost:5408"}, 2}, {[]string{"-nope"}, 2}} {
-		if code, _, stderr := progtest.Run(t, progtest.WaitLimit, chat, tt.args...); code != tt.code {
-			t.Errorf("chat %v: exit %d, want %d; stderr %q", tt.args, code, tt.code, stderr)
+		args      []string
+		code      int
+		firstLine string
+	}{
+		{[]string{"-h"}, 0, "Usage of chat:"},
+		{[]string{"-nope"}, 2, "flag provided but not defined: -nope"},
+		{[]string{"ws://localhost:5408"}, 2, `chat: unexpected argument "ws://localhost:5408" (-h lists the flags)`},
+	} {
+		code, _, stderr := progtest.Run(t, progtest.WaitLimit, chat, tt.args...)
+		if code != tt.code || len(stderr) == 0 || stderr[0] != tt.firstLine {
+			t.Errorf("chat %v: exit %d, stderr %q; want %d and %q first", tt.args, code, stderr, tt.code, tt.firstLine)
+		}
+		// Only the usage may follow: the mistake is not reported twice.
+		for _, line := range stderr[min(1, len(stderr)):] {
+			if strings.HasPrefix(line, "chat:") || strings.HasPrefix(line, "flag ") {
+				t.Errorf("chat %v: reported again: %q", tt.args, line)
+			}
 		}
 	}
 }

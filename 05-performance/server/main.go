@@ -24,12 +24,18 @@ import (
 	"example.com/wstutorial/05-performance/fastroom"
 )
 
+// errUsage is run's error for a command line the flag package has already
+// explained on stderr; main then only sets the exit code.
+var errUsage = errors.New("usage error")
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := run(ctx, os.Args[1:], os.Stdout)
 	switch {
 	case errors.Is(err, flag.ErrHelp): // -h: the usage is printed, and that is all
+	case errors.Is(err, errUsage):
+		os.Exit(2) // the flag package has said what was wrong
 	case err != nil:
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
@@ -43,12 +49,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	quiet := flags.Bool("quiet", false, "do not log each broadcast (for load tests)")
 	sendRate := flags.Float64("rate", fastroom.DefaultSendRate, "messages a second each client may send, in bursts of twice that; 0: no limit (for load tests)")
 	maxConns := flags.Int("max-conns", fastroom.DefaultMaxConns, "connections taken at once; beyond them the handshake gets 503")
-	if err := flags.Parse(args); err != nil {
+	switch err := flags.Parse(args); {
+	case errors.Is(err, flag.ErrHelp):
 		return err
+	case err != nil:
+		return errUsage // the flag package has printed the problem and the flags
+	case flags.NArg() > 0:
+		fmt.Fprintf(flags.Output(), "server: unexpected argument %q (-h lists the flags)\n", flags.Arg(0))
+		return errUsage
 	}
 	switch {
-	case flags.NArg() > 0:
-		return fmt.Errorf("unexpected argument %q (flags start with -)", flags.Arg(0))
 	case *sendRate < 0:
 		return fmt.Errorf("-rate must be 0 (no limit) or more, not %v", *sendRate)
 	case *maxConns < 1:

@@ -27,6 +27,7 @@ func TestServer(t *testing.T) {
 	t.Run("AddressInUse", func(t *testing.T) { testAddressInUse(t, bin) })
 	t.Run("NegativeRate", func(t *testing.T) { testNegativeRate(t, bin) })
 	t.Run("Help", func(t *testing.T) { testHelp(t, bin) })
+	t.Run("BadFlag", func(t *testing.T) { testBadFlag(t, bin) })
 	t.Run("MaxConns", func(t *testing.T) { testMaxConns(t, bin) })
 }
 
@@ -139,4 +140,19 @@ func testMaxConns(t *testing.T, bin string) {
 		t.Errorf("a second client with -max-conns 1: %v, want HTTP 503", err)
 	}
 	srv.WaitFor("^Refused a connection .*the server is full", waitLong)
+}
+
+// A flag the server does not know is reported once, with exit code 2, as
+// the flag package does for every Go command.
+func testBadFlag(t *testing.T, bin string) {
+	code, _, stderr := progtest.Run(t, waitLong, bin, "-no-such-flag")
+	mentions := 0
+	for _, line := range stderr {
+		if strings.Contains(line, "no-such-flag") {
+			mentions++
+		}
+	}
+	if code != 2 || mentions != 1 {
+		t.Errorf("exit code %d, stderr %q; want 2 and the flag named once", code, stderr)
+	}
 }

@@ -117,6 +117,7 @@ var expectedCloseCodes = []int{
 // leaving shows up as the error that ends the read loop.
 func (s *server) logDisconnect(err error) {
 	var netErr net.Error
+	var closeErr *websocket.CloseError
 	switch {
 	case errors.Is(err, websocket.ErrReadLimit):
 		// gorilla refuses it with close code 1009 (or, for a length no frame
@@ -126,6 +127,11 @@ func (s *server) logDisconnect(err error) {
 		s.log.Print("Client disconnected")
 	case errors.As(err, &netErr) && netErr.Timeout():
 		s.log.Printf("Client disconnected: no answer to our pings for %s", pongWait)
+	case errors.As(err, &closeErr) && closeErr.Code != websocket.CloseAbnormalClosure:
+		// Any other close code the client sent (1006 is gorilla's name for
+		// "no close frame at all"). Its reason is the client's text, so it
+		// is quoted and cut like a message.
+		s.log.Printf("Client disconnected with close code %d: %.200q", closeErr.Code, closeErr.Text)
 	default:
 		s.log.Printf("Client disconnected abruptly: %v", err)
 	}

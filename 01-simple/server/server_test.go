@@ -88,3 +88,21 @@ func TestReceivedTextIsQuoted(t *testing.T) {
 	logs.WaitFor(`^Server received: "x\\nClient disconnected\\n\\x1b\[2J"$`)
 	logs.WaitFor(`^Server received: "y{200}"$`)
 }
+
+// A close frame's reason is the client's text too: it is logged quoted.
+func TestCloseReasonIsQuoted(t *testing.T) {
+	logs := progtest.NewLog(t)
+	srv := httptest.NewServer(newServer(log.New(logs, "", 0)))
+	defer srv.Close()
+	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+
+	reason := websocket.FormatCloseMessage(4000, "x\nShutting down\x1b[2J")
+	if err := conn.WriteControl(websocket.CloseMessage, reason, time.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	logs.WaitFor(`^Client disconnected with close code 4000: "x\\nShutting down\\x1b\[2J"$`)
+}

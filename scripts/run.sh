@@ -30,19 +30,17 @@ free_addr() { if [ "$FREE" = 1 ]; then printf -- '-addr 127.0.0.1:0'; else print
 to() { if [ "$FREE" = 1 ]; then printf -- '-url %s' "$(url "$1")"; fi; }
 step() { if [ "$FAST" = 1 ]; then printf -- '-step 50ms'; fi; }
 
-lesson_01_simple() {
-	build 01-simple/server 01-simple/client
-	start server 01-simple/server $(free_addr)
-	client 01-simple/client $(to server)
+# server_then_client SERVER CLIENT [ARG...] is the notebook's shape: build
+# both, start SERVER, run CLIENT (with the ARGs) against it, stop SERVER.
+server_then_client() {
+	build "$1" "$2"
+	start server "$1" $(free_addr)
+	client "$2" $(to server) "${@:3}"
 	stop server
 }
 
-lesson_02_stateful() {
-	build 02-stateful/server 02-stateful/client
-	start server 02-stateful/server $(free_addr)
-	client 02-stateful/client $(to server) $(step)
-	stop server
-}
+lesson_01_simple() { server_then_client 01-simple/server 01-simple/client; }
+lesson_02_stateful() { server_then_client 02-stateful/server 02-stateful/client $(step); }
 
 # Lesson 3 is for a person at a browser: headless Chromium stands in (the
 # drive program) when it is installed, and the cell says how to do it by hand.
@@ -75,12 +73,7 @@ lesson_04_scaling() {
 }
 
 # Lesson 2's client against lesson 5's room: the same protocol, made fast.
-lesson_05_performance() {
-	build 05-performance/server 02-stateful/client
-	start server 05-performance/server $(free_addr)
-	client 02-stateful/client $(to server) $(step)
-	stop server
-}
+lesson_05_performance() { server_then_client 05-performance/server 02-stateful/client $(step); }
 
 # The room over TLS, behind a sign-in: the server says where its certificate
 # is; ada stays while bob signs in, says Hello and leaves. The browser is by hand.

@@ -83,9 +83,6 @@ stop() {
 
 # client PKG [ARG...] runs the client PKG in the foreground, under its heading.
 client() {
-	local pkg=$1 status=0
 	heading "$@"
-	shift
-	"$WORK/bin/$pkg" "$@" </dev/null || status=$?
-	[ "$status" = 0 ] || die "$pkg exited with status $status"
+	"$WORK/bin/$1" "${@:2}" </dev/null || die "$1 exited with status $?"
 }

@@ -14,8 +14,8 @@ const rsv1 = 0x40
 func send(t *testing.T, p *pair, m message) []byte {
 	t.Helper()
 	var wire bytes.Buffer
-	p.wire.tee = &wire
-	defer func() { p.wire.tee = nil }()
+	p.clientSocket.reads = &wire
+	defer func() { p.clientSocket.reads = nil }()
 	if err := p.server.WriteMessage(m.kind, m.data); err != nil {
 		t.Fatalf("write: %v", err)
 	}

@@ -29,7 +29,7 @@ func messages(tb testing.TB) []message {
 	return []message{
 		// The notebook's broadcast, as the room sends it: 38 bytes.
 		{name: "hello", kind: websocket.TextMessage, data: hello},
-		// A typical line of chat in the same envelope: 141 bytes.
+		// A typical line of chat in the same envelope: 137 bytes.
 		{name: "line", kind: websocket.TextMessage, data: line},
 		// Twenty-seven chat lines with their sender, time and id, as a
 		// history sent to a client that joins: 4.2 KB of JSON.

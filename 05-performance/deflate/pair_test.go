@@ -1,6 +1,8 @@
 package deflate
 
 import (
+	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -21,12 +23,11 @@ type options struct {
 }
 
 // pair is one WebSocket connection over loopback TCP, both of its ends in
-// this process: the server's end, the client's end, and the meter on the
-// server's socket.
+// this process.
 type pair struct {
-	server *websocket.Conn
-	client *websocket.Conn
-	wire   *meteredConn // counts what the server writes
+	server       *websocket.Conn
+	client       *websocket.Conn
+	clientSocket *tappedConn // under the client's end
 }
 
 // newPair connects a client to a new server and returns both ends.
@@ -35,42 +36,46 @@ func newPair(tb testing.TB, opts options) *pair {
 	return startServer(tb, opts.serverOffers).connect(tb, opts.clientOffers)
 }
 
-// server is an HTTP server that upgrades every request and hands over the
+// wsServer is an HTTP server that upgrades every request and hands over the
 // server's end of the connection.
-type server struct {
+type wsServer struct {
 	url      string
 	accepted chan *websocket.Conn
 }
 
-func startServer(tb testing.TB, offerCompression bool) *server {
+func startServer(tb testing.TB, offerCompression bool) *wsServer {
 	upgrader := websocket.Upgrader{
 		ReadBufferSize:    bufferSize,
 		WriteBufferSize:   bufferSize,
 		EnableCompression: offerCompression,
 	}
-	s := &server{accepted: make(chan *websocket.Conn)}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s := &wsServer{accepted: make(chan *websocket.Conn)}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		conn, err := upgrader.Upgrade(w, r, nil)
 		if err != nil {
 			return // the client's Dial reports it
 		}
 		s.accepted <- conn
 	}))
-	srv.Listener = meteredListener{srv.Listener}
-	srv.Start()
 	tb.Cleanup(srv.Close)
 	s.url = "ws" + strings.TrimPrefix(srv.URL, "http")
 	return s
 }
 
-// connect dials the server and returns both ends of the connection, with
-// the meter set to zero after the handshake.
-func (s *server) connect(tb testing.TB, offerCompression bool) *pair {
+// connect dials the server and returns both ends of the connection.
+func (s *wsServer) connect(tb testing.TB, offerCompression bool) *pair {
 	tb.Helper()
 	dialer := websocket.Dialer{
 		ReadBufferSize:    bufferSize,
 		WriteBufferSize:   bufferSize,
 		EnableCompression: offerCompression,
+		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return &tappedConn{Conn: conn}, nil
+		},
 	}
 	client, _, err := dialer.Dial(s.url, nil)
 	if err != nil {
@@ -80,7 +85,5 @@ func (s *server) connect(tb testing.TB, offerCompression bool) *pair {
 	server := <-s.accepted
 	tb.Cleanup(func() { server.Close() })
 
-	wire := server.NetConn().(*meteredConn)
-	wire.written.Store(0) // the handshake's response does not count
-	return &pair{server: server, client: client, wire: wire}
+	return &pair{server: server, client: client, clientSocket: client.NetConn().(*tappedConn)}
 }

@@ -56,8 +56,11 @@ type Client struct {
 	closeText string
 }
 
+// newClient sets up conn's read limit, deadline and pong handler before
+// either pump runs: set later by readPump, the first deadline could overwrite
+// the short one that sayGoodbye sets for a client removed as soon as it came.
 func newClient(r *Room, conn *websocket.Conn, name string) *Client {
-	return &Client{
+	c := &Client{
 		name:    name,
 		room:    r,
 		conn:    conn,
@@ -65,6 +68,19 @@ func newClient(r *Room, conn *websocket.Conn, name string) *Client {
 		limiter: newLimiter(r.limits.Rate),
 		done:    make(chan struct{}),
 	}
+	conn.SetReadLimit(maxMessageSize)
+	_ = conn.SetReadDeadline(time.Now().Add(c.pongWait()))
+	conn.SetPongHandler(func(string) error {
+		// Once removed, the client has closeGrace to answer the close
+		// frame. A pong, which a client may send unasked whenever it
+		// likes, must not put that off: it would keep the connection,
+		// and its seat, for as long as the client kept sending them.
+		if c.removed() {
+			return nil
+		}
+		return conn.SetReadDeadline(time.Now().Add(c.pongWait()))
+	})
+	return c
 }
 
 // newLimiter returns a client's rate limiter: perSecond messages a second,
@@ -99,11 +115,6 @@ func (c *Client) readPump() {
 	defer c.room.pumps.Done()
 	defer c.room.LeaveSeat()
 	defer c.conn.Close()
-	c.conn.SetReadLimit(maxMessageSize)
-	_ = c.conn.SetReadDeadline(time.Now().Add(c.pongWait()))
-	c.conn.SetPongHandler(func(string) error {
-		return c.conn.SetReadDeadline(time.Now().Add(c.pongWait()))
-	})
 	for {
 		kind, data, err := c.conn.ReadMessage()
 		if err != nil {

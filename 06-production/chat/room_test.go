@@ -1,15 +1,10 @@
 package chat
 
 import (
-	"log"
-	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
 	"example.com/wstutorial/02-stateful/room"
-	"example.com/wstutorial/06-production/metrics"
 	"example.com/wstutorial/progtest"
 	"github.com/gorilla/websocket"
 )
@@ -18,27 +13,11 @@ import (
 // messages still waiting for the rate limit: they are read, to hear the
 // goodbye, but never passed on.
 func TestDroppedClientStopsBroadcasting(t *testing.T) {
-	logs := progtest.NewLog(t)
-	r := New(log.New(logs, "", 0), metrics.New(), Limits{MaxConns: 10, PingPeriod: time.Minute, Rate: 2}) // bursts of 4
-	upgrader := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		r.TakeSeat()
-		conn, err := upgrader.Upgrade(w, req, nil)
-		if err != nil {
-			r.LeaveSeat()
-			return
-		}
-		_ = r.Join(conn, req.URL.Query().Get("name"), "test")
-	}))
-	t.Cleanup(func() {
-		r.Close(t.Context())
-		srv.Close()
-	})
-	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "?name="
-	flooder := progtest.MustDial[room.Message](t, "flooder", url+"flooder")
-	logs.WaitFor("^flooder connected")
-	watcher := progtest.MustDial[room.Message](t, "watcher", url+"watcher")
-	flooder.Expect(room.Message{Type: room.TypeConnected, Payload: "watcher connected"})
+	tr := startRoom(t, Limits{MaxConns: 10, PingPeriod: time.Minute, Rate: 2}) // bursts of 4
+	watcher := progtest.MustDial[room.Message](t, "watcher", tr.url("watcher"))
+	tr.log.WaitFor("^watcher connected")
+	flooder := progtest.MustDial[room.Message](t, "flooder", tr.url("flooder"))
+	watcher.Expect(room.Message{Type: room.TypeConnected, Payload: "flooder connected"})
 
 	for range 10 {
 		flooder.Send(room.Message{Type: room.TypeBroadcast, Payload: "flood"})
@@ -46,20 +25,46 @@ func TestDroppedClientStopsBroadcasting(t *testing.T) {
 	for range 4 { // the burst
 		watcher.Expect(room.Message{Type: room.TypeBroadcast, Payload: "flood"})
 	}
-	r.remove(r.clientNamed(t, "flooder"), room.CloseTooSlow, "dropped")
+	tr.remove(tr.clientNamed(t, "flooder"), room.CloseTooSlow, "dropped")
 	watcher.Expect(room.Message{Type: room.TypeDisconnected, Payload: "flooder disconnected"})
 }
 
-// clientNamed returns the client in the room called name.
-func (r *Room) clientNamed(t *testing.T, name string) *Client {
-	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for c := range r.clients {
-		if c.name == name {
-			return c
-		}
+// A client the room has removed cannot keep its connection, and its seat,
+// by sending pongs nobody asked for and never reading the goodbye: once it
+// is removed, pongs no longer put off the end.
+func TestPongsDoNotKeepARemovedClient(t *testing.T) {
+	tr := startRoom(t, Limits{MaxConns: 1, PingPeriod: time.Minute})
+	conn, _, err := websocket.DefaultDialer.Dial(tr.url("mallory"), nil) // never reads
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no %s in the room", name)
-	return nil
+	defer conn.Close()
+	tr.log.WaitFor("^mallory connected")
+	if err := conn.WriteMessage(websocket.TextMessage, []byte{0xff}); err != nil {
+		t.Fatal(err) // not UTF-8: the room says goodbye with 1007
+	}
+	tr.log.WaitFor("^mallory sent text that is not UTF-8")
+
+	stop, pinging := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(pinging)
+		tick := time.NewTicker(closeGrace / 10)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				if conn.WriteControl(websocket.PongMessage, nil, time.Now().Add(time.Second)) != nil {
+					return // the room has cut the connection
+				}
+			}
+		}
+	}()
+	defer func() { close(stop); <-pinging }()
+	tr.log.WaitFor(`^mallory disconnected \(no answer to ping, or no reply to our close\)$`)
+	// Its seat, the room's only one, is given back, and taken again.
+	progtest.WaitUntil(t, "the seat given back", func() bool { return len(tr.seats) == 0 })
+	progtest.MustDial[room.Message](t, "ada", tr.url("ada"))
+	tr.log.WaitFor("^ada connected")
 }

@@ -78,11 +78,11 @@ func TestClientErrors(t *testing.T) {
 		url  string
 		want string // a regular expression for the one line on stderr
 	}{
-		{"no server", "ws://" + progtest.FreeAddr(t), `^client: client 1: cannot connect to ws://\S+: .*connection refused$`},
-		{"not a WebSocket URL", "http://localhost:5406", `^client: client 1: cannot connect to http://localhost:5406: .*malformed ws or wss URL$`},
-		{"not a URL", "::", `^client: client 1: cannot connect to ::: `},
-		{"a web page", pageURL, `^client: client 1: ` + regexp.QuoteMeta(pageURL+" answered with a web page, not a WebSocket; is the WebSocket at "+pageURL+"/ws?") + `$`},
-		{"server shuts down", "ws" + strings.TrimPrefix(hangUp.URL, "http"), `^client: client [12]: .*the server shut down$`},
+		{"no server", "ws://" + progtest.FreeAddr(t), `^client: Client 1: cannot connect to ws://\S+: .*connection refused$`},
+		{"not a WebSocket URL", "http://localhost:5406", `^client: Client 1: cannot connect to http://localhost:5406: .*malformed ws or wss URL$`},
+		{"not a URL", "::", `^client: Client 1: cannot connect to ::: `},
+		{"a web page", pageURL, `^client: Client 1: cannot connect to ` + regexp.QuoteMeta(pageURL) + `: websocket: bad handshake \(HTTP 200 OK\)$`},
+		{"server shuts down", "ws" + strings.TrimPrefix(hangUp.URL, "http"), `^client: Client [12]: websocket: close 1001 \(going away\)$`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,7 +129,7 @@ func TestFailingClientClosesTheOther(t *testing.T) {
 	defer srv.Close()
 
 	code, _, stderr := progtest.Run(t, 5*time.Second, client, "-url", "ws"+strings.TrimPrefix(srv.URL, "http"), "-step", "10ms")
-	want := regexp.MustCompile(`^client: client 2: \S+ refused the WebSocket handshake: 503 Service Unavailable$`)
+	want := regexp.MustCompile(`^client: Client 2: cannot connect to \S+: websocket: bad handshake \(HTTP 503 Service Unavailable\)$`)
 	if code != 1 || len(stderr) != 1 || !want.MatchString(stderr[0]) {
 		t.Errorf("exit code %d, stderr %q; want 1 and one line matching %s", code, stderr, want)
 	}

@@ -35,8 +35,8 @@ func TestConnectAndDisconnectNotices(t *testing.T) {
 	a.Expect(Connected(4))
 	a.send("only d hears this")
 	d.Expect(broadcastOf("only d hears this"))
-	if n := tr.Len(); n != 2 {
-		t.Fatalf("Len() = %d, want 2", n)
+	if n := tr.size(); n != 2 {
+		t.Fatalf("%d clients in the room, want 2", n)
 	}
 }
 

@@ -1,9 +1,6 @@
 package room
 
 import (
-	"errors"
-	"fmt"
-	"net"
 	"time"
 	"unicode/utf8"
 
@@ -29,8 +26,8 @@ const (
 	// buffers, and a write to it would otherwise block for ever.
 	writeWait = 10 * time.Second
 
-	// closeGrace is how long we wait for the answer to our close frame
-	// before cutting the connection.
+	// closeGrace is how long a client the room has removed has to answer
+	// the close frame before its connection is cut.
 	closeGrace = time.Second
 
 	// sendQueue is how many messages may wait for a client's write pump. A
@@ -52,124 +49,26 @@ type Client struct {
 	conn *websocket.Conn
 	send chan []byte // encoded messages waiting for writePump
 
-	// done is closed by the room when it removes the client. closeCode and
-	// closeText, set just before, say what close frame writePump sends
-	// (none when closeCode is 0: the client has already gone).
-	done      chan struct{}
-	closeCode int
-	closeText string
+	// done is closed when the room removes the client; bye, set just
+	// before, is the close frame writePump then sends.
+	done chan struct{}
+	bye  []byte
 }
 
 // newClient sets up conn's read limit and deadline before either pump runs:
-// set later by readPump, the first deadline could overwrite the short one the
-// write pump sets when it says goodbye to a client that has just joined.
+// set later by readPump, the first deadline could overwrite the short one
+// that the room sets when it removes a client that has just joined.
 func newClient(r *Room, id int, conn *websocket.Conn) *Client {
-	c := &Client{
-		id:   id,
-		room: r,
-		conn: conn,
-		send: make(chan []byte, sendQueue),
-		done: make(chan struct{}),
-	}
+	c := &Client{id: id, room: r, conn: conn, send: make(chan []byte, sendQueue), done: make(chan struct{})}
 	conn.SetReadLimit(maxMessageSize)
 	_ = conn.SetReadDeadline(time.Now().Add(pongWait))
 	conn.SetPongHandler(func(string) error {
 		if c.removed() {
-			return nil // a pong does not put off the goodbye
+			return nil // a pong does not put off the end
 		}
 		return conn.SetReadDeadline(time.Now().Add(pongWait))
 	})
 	return c
-}
-
-// queue hands data to the write pump without waiting, and reports false if
-// the queue is full. The room holds its lock while it calls queue, so it
-// never sends on send after done is closed.
-func (c *Client) queue(data []byte) bool {
-	select {
-	case c.send <- data:
-		return true
-	default:
-		return false
-	}
-}
-
-// readPump reads the client's messages until the connection ends, then
-// removes the client from the room. Reading is also what answers pings and
-// close frames, so it runs for the connection's whole life.
-func (c *Client) readPump() {
-	defer c.room.pumps.Done()
-	defer c.conn.Close()
-	for {
-		kind, data, err := c.conn.ReadMessage()
-		if err != nil {
-			c.room.leave(c, describeEnd(err))
-			return
-		}
-		if c.removed() {
-			continue // on its way out: read only to hear the goodbye
-		}
-		c.handle(kind, data)
-	}
-}
-
-// handle acts on one message from the client. Bad input is logged and
-// ignored: it never takes the server down, and costs no one else anything.
-func (c *Client) handle(kind int, data []byte) {
-	switch {
-	case kind != websocket.TextMessage:
-		c.room.log.Printf("Client %d sent a binary message (%d bytes); ignored", c.id, len(data))
-	case !utf8.Valid(data):
-		// A text frame must hold UTF-8 (RFC 6455); 1007 says it did not.
-		c.room.log.Printf("Client %d sent text that is not UTF-8; disconnecting it (1007)", c.id)
-		c.room.remove(c, websocket.CloseInvalidFramePayloadData, "text must be UTF-8")
-	default:
-		m, err := ParseBroadcast(data)
-		if err != nil {
-			c.room.log.Printf("Client %d sent a bad message (%v); ignored", c.id, err)
-			return
-		}
-		c.room.broadcast(c.id, m)
-	}
-}
-
-// writePump sends the client its messages and a ping every pingPeriod, until
-// the room removes the client; then it sends the close frame, if any.
-func (c *Client) writePump() {
-	defer c.room.pumps.Done()
-	ping := time.NewTicker(pingPeriod)
-	defer ping.Stop()
-	for {
-		select {
-		case data := <-c.send:
-			_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.conn.WriteMessage(websocket.TextMessage, data); err != nil {
-				c.conn.Close() // broken: wakes readPump, which removes the client
-				return
-			}
-		case <-ping.C:
-			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
-				c.conn.Close()
-				return
-			}
-		case <-c.done:
-			c.sayGoodbye()
-			return
-		}
-	}
-}
-
-// sayGoodbye sends the close frame the room asked for, and gives readPump
-// closeGrace to read the answer: a client that never answers must not keep
-// the connection open.
-func (c *Client) sayGoodbye() {
-	if c.closeCode != 0 {
-		bye := websocket.FormatCloseMessage(c.closeCode, c.closeText)
-		_ = c.conn.WriteControl(websocket.CloseMessage, bye, time.Now().Add(closeGrace))
-	}
-	// The net.Conn's deadline, which any goroutine may set; gorilla's own
-	// SetReadDeadline belongs to the reader.
-	_ = c.conn.NetConn().SetReadDeadline(time.Now().Add(closeGrace))
 }
 
 // removed reports whether the room has removed the client.
@@ -182,32 +81,73 @@ func (c *Client) removed() bool {
 	}
 }
 
-// describeEnd turns the error that ended a read into a few words for the log.
-// A normal goodbye gets none: it is not an error.
-func describeEnd(err error) string {
-	var closeErr *websocket.CloseError
-	var netErr net.Error
-	switch {
-	case errors.As(err, &closeErr) && isGoodbye(closeErr.Code):
-		return ""
-	case errors.As(err, &closeErr):
-		return fmt.Sprintf(" (close code %d %s)", closeErr.Code, ForLog(closeErr.Text))
-	case errors.Is(err, websocket.ErrReadLimit):
-		return " (message over the size limit)"
-	case errors.As(err, &netErr) && netErr.Timeout():
-		return " (no answer to ping, or no reply to our close)"
-	default:
-		return " (abruptly: " + err.Error() + ")"
+// readPump reads the client's messages until the connection ends, then has
+// the room let the client go. Reading is also what answers pings and close
+// frames, so it runs for the connection's whole life.
+func (c *Client) readPump() {
+	defer c.room.pumps.Done()
+	defer c.conn.Close() // also ends a write that is stuck, and with it the write pump
+	for {
+		kind, data, err := c.conn.ReadMessage()
+		if err != nil {
+			c.room.leave(c, err)
+			return
+		}
+		if !c.removed() { // on its way out, it reads only to hear the goodbye
+			c.handle(kind, data)
+		}
 	}
 }
 
-// isGoodbye tells whether a close code means the client left on purpose.
-// 1005 (no status) is what browsers and Node's ws send when close() is called
-// without a code.
-func isGoodbye(code int) bool {
-	switch code {
-	case websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived:
-		return true
+// handle acts on one message from the client. Bad input is logged and
+// ignored: it never takes the server down, and costs no one else anything.
+func (c *Client) handle(kind int, data []byte) {
+	log := c.room.log
+	switch {
+	case kind != websocket.TextMessage:
+		log.Printf("Client %d sent a binary message (%d bytes); ignored", c.id, len(data))
+	case !utf8.Valid(data):
+		// A text frame must hold UTF-8 (RFC 6455); 1007 says it did not.
+		log.Printf("Client %d sent text that is not UTF-8; disconnecting it (1007)", c.id)
+		c.room.remove(c, websocket.CloseInvalidFramePayloadData, "text must be UTF-8")
+	default:
+		m, err := ParseBroadcast(data)
+		if err != nil {
+			log.Printf("Client %d sent a bad message (%v); ignored", c.id, err)
+			return
+		}
+		log.Printf("Client %d broadcast: %s", c.id, ForLog(m.Payload))
+		c.room.relay.Publish(c.id, m)
 	}
-	return false
+}
+
+// writePump sends the client its messages and a ping every pingPeriod, until
+// the room removes the client; then it sends the close frame and ends.
+func (c *Client) writePump() {
+	defer c.room.pumps.Done()
+	ping := time.NewTicker(pingPeriod)
+	defer ping.Stop()
+	for {
+		kind, data := websocket.PingMessage, []byte(nil)
+		select {
+		case data = <-c.send:
+			kind = websocket.TextMessage
+		case <-ping.C:
+		case <-c.done:
+		}
+		// When several cases are ready, select picks one at random, so it
+		// may pick a queued message over done. Asking again here makes the
+		// close frame the next thing the client gets once it is removed,
+		// however many messages are still queued: otherwise each of them
+		// could take writeWait to a client that reads slowly.
+		if c.removed() {
+			_ = c.conn.WriteControl(websocket.CloseMessage, c.bye, time.Now().Add(closeGrace))
+			return
+		}
+		_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+		if err := c.conn.WriteMessage(kind, data); err != nil {
+			c.conn.Close() // broken: wakes readPump, which lets the client go
+			return
+		}
+	}
 }

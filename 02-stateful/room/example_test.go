@@ -24,7 +24,7 @@ func ExampleParseBroadcast() {
 	}
 	// Output:
 	// broadcast message: Hello
-	// ignored: field "payload" must be a string
+	// ignored: json: cannot unmarshal number into Go struct field Message.payload of type string
 	// ignored: unknown message type "shout"
-	// ignored: invalid JSON: invalid character 'H' looking for beginning of value
+	// ignored: invalid character 'H' looking for beginning of value
 }

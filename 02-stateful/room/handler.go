@@ -4,47 +4,41 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"time"
+	"unicode"
 
 	"github.com/gorilla/websocket"
 )
 
-// Handler upgrades HTTP requests to WebSocket connections and adds them to a
-// room.
-type Handler struct {
-	room     *Room
-	upgrader websocket.Upgrader
-}
-
-// NewHandler returns a handler for r. Browsers are let in only from the
-// server's own origin or one of allowedOrigins (see CheckOrigin).
-func NewHandler(r *Room, allowedOrigins ...string) *Handler {
-	return &Handler{
-		room: r,
-		upgrader: websocket.Upgrader{
-			ReadBufferSize:  1024,
-			WriteBufferSize: 1024,
-			CheckOrigin:     CheckOrigin(allowedOrigins),
-		},
+// NewHandler returns the HTTP handler that upgrades requests to WebSocket
+// connections and hands them to r. Browsers are let in only from the server's
+// own origin or one of allowedOrigins (see CheckOrigin).
+func NewHandler(r *Room, allowedOrigins ...string) http.Handler {
+	upgrader := websocket.Upgrader{
+		// Small buffers of its own: the room's messages are small, and
+		// gorilla then lets go of net/http's larger ones.
+		ReadBufferSize:  1024,
+		WriteBufferSize: 1024,
+		CheckOrigin:     CheckOrigin(allowedOrigins),
 	}
-}
-
-// ServeHTTP upgrades the connection, hands it to the room and returns: the
-// client's pumps serve it from then on, and net/http can free what it kept
-// for the request.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	conn, err := h.upgrader.Upgrade(w, req, nil)
-	if err != nil {
-		// Upgrade has already answered with an HTTP error (403 for a
-		// foreign origin, 400 for a request that is not a WebSocket one).
-		h.room.log.Printf("Refused a connection from %s: %v", req.RemoteAddr, err)
-		return
-	}
-	if err := h.room.Join(conn); err != nil {
-		bye := websocket.FormatCloseMessage(websocket.CloseTryAgainLater, err.Error())
-		_ = conn.WriteMessage(websocket.CloseMessage, bye)
-		conn.Close()
-	}
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		conn, err := upgrader.Upgrade(w, req, nil)
+		if err != nil {
+			// Upgrade has already answered with an HTTP error (403 for a
+			// foreign origin, 400 for a request that is not a WebSocket one).
+			r.log.Printf("Refused a connection from %s: %v", req.RemoteAddr, err)
+			return
+		}
+		// Join starts the client's pumps and returns; so does this handler,
+		// and net/http can free what it kept for the request.
+		if err := r.Join(conn); err != nil {
+			bye := websocket.FormatCloseMessage(websocket.CloseTryAgainLater, err.Error())
+			_ = conn.WriteControl(websocket.CloseMessage, bye, time.Now().Add(closeGrace))
+			conn.Close()
+		}
+	})
 }
 
 // CheckOrigin returns the origin policy of the handler.
@@ -63,62 +57,36 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // DNS name first points at its own server and then at 127.0.0.1 (DNS
 // rebinding) has a page whose Origin and Host agree while it talks to a
 // server on this machine. So when the connection came in on a loopback
-// address, the Host must also be a loopback name.
+// address, the Host must also name this machine.
 func CheckOrigin(allowed []string) func(*http.Request) bool {
 	return func(req *http.Request) bool {
 		origin := req.Header.Get("Origin")
-		if origin == "" {
-			return true // not a browser
-		}
-		for _, a := range allowed {
-			if strings.EqualFold(origin, a) {
-				return true
-			}
+		if origin == "" || slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(a, origin) }) {
+			return true // not a browser, or a page from a site on the list
 		}
 		u, err := url.Parse(origin)
 		if err != nil || !strings.EqualFold(u.Host, req.Host) {
 			return false
 		}
-		return !arrivedOnLoopback(req) || isLoopbackName(req.Host)
+		local, _ := req.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr)
+		return local == nil || !local.IP.IsLoopback() || namesThisMachine(req.Host)
 	}
 }
 
-// arrivedOnLoopback reports whether req came in on a loopback address.
-func arrivedOnLoopback(req *http.Request) bool {
-	addr, ok := req.Context().Value(http.LocalAddrContextKey).(net.Addr)
-	if !ok {
-		return false
+// namesThisMachine reports whether a Host header names this machine:
+// localhost or a loopback address.
+func namesThisMachine(host string) bool {
+	if name, _, err := net.SplitHostPort(host); err == nil {
+		host = name // without the port
 	}
-	host, _, err := net.SplitHostPort(addr.String())
 	ip := net.ParseIP(host)
-	return err == nil && ip != nil && ip.IsLoopback()
-}
-
-// isLoopbackName reports whether hostport names this machine: localhost (or
-// a name under .localhost, which resolves to this machine by definition) or a
-// loopback address.
-func isLoopbackName(hostport string) bool {
-	host, _, err := net.SplitHostPort(hostport)
-	if err != nil {
-		host = hostport // no port
-	}
-	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
+	return strings.EqualFold(host, "localhost") || ip != nil && ip.IsLoopback()
 }
 
 // SplitOrigins turns a comma-separated list of origins, as the servers'
 // -origins flag takes it ("https://a.example, https://b.example"), into
 // the list NewHandler takes.
 func SplitOrigins(list string) []string {
-	var out []string
-	for _, part := range strings.Split(list, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
+	// An origin holds neither commas nor spaces.
+	return strings.FieldsFunc(list, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
 }

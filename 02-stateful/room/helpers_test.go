@@ -98,6 +98,13 @@ func (tr *testRoom) lookup(addr string) int {
 	return 0
 }
 
+// size returns how many clients are in the room.
+func (tr *testRoom) size() int {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return len(tr.clients)
+}
+
 // client returns the room's Client with id, or nil.
 func (tr *testRoom) client(id int) *Client {
 	tr.mu.Lock()

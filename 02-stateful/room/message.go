@@ -3,10 +3,9 @@ package room
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
-	"unicode/utf8"
+	"strings"
 )
 
 // The message types of the notebook's protocol.
@@ -33,31 +32,19 @@ func Disconnected(id int) Message {
 }
 
 // ParseBroadcast decodes a message a client sent. The only thing a client may
-// send is {"type":"broadcast","payload":"<text>"}; anything else is an error
-// that says what was wrong, so the server can log it and carry on. (The
-// notebook's server calls JSON.parse unguarded and dies on the first bad one.)
+// send is {"type":"broadcast","payload":"<text>"} (a missing payload reads as
+// ""); anything else is an error, which the server logs before carrying on.
+// (The notebook's server calls JSON.parse unguarded and dies on the first bad
+// message.)
 func ParseBroadcast(data []byte) (Message, error) {
-	var in struct {
-		Type    string  `json:"type"`
-		Payload *string `json:"payload"` // a pointer, to tell "missing" from ""
+	var m Message
+	if err := json.Unmarshal(data, &m); err != nil {
+		return Message{}, err // says what is wrong: "invalid character…", "cannot unmarshal number…"
 	}
-	if err := json.Unmarshal(data, &in); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			if typeErr.Field == "" { // the whole message is wrong: [...], "...", 42
-				return Message{}, fmt.Errorf("the message is a JSON %s, not an object", typeErr.Value)
-			}
-			return Message{}, fmt.Errorf("field %q must be a string", typeErr.Field)
-		}
-		return Message{}, fmt.Errorf("invalid JSON: %w", err)
+	if m.Type != TypeBroadcast {
+		return Message{}, fmt.Errorf("unknown message type %q", m.Type)
 	}
-	switch {
-	case in.Type != TypeBroadcast:
-		return Message{}, fmt.Errorf("unknown message type %q", in.Type)
-	case in.Payload == nil:
-		return Message{}, errors.New("missing payload")
-	}
-	return Message{Type: in.Type, Payload: *in.Payload}, nil
+	return m, nil
 }
 
 // Encode turns m into the JSON that goes on the wire. It does not escape <, >
@@ -68,10 +55,8 @@ func Encode(m Message) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(m); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	err := enc.Encode(m)
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
 }
 
 // logLimit is how much of a client's text a log line shows.
@@ -85,9 +70,8 @@ func ForLog(text string) string {
 	if len(text) <= logLimit {
 		return strconv.Quote(text)
 	}
-	cut := logLimit
-	for cut > 0 && !utf8.RuneStart(text[cut]) {
-		cut-- // do not split a character
-	}
-	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(text[:cut]), len(text))
+	// ToValidUTF8 drops what is left of a character that the cut splits (and
+	// any other byte that is not UTF-8).
+	cut := strings.ToValidUTF8(text[:logLimit], "")
+	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(cut), len(text))
 }

@@ -51,7 +51,6 @@ func TestHostOnLoopback(t *testing.T) {
 		{"evil.example:" + port, false},
 		{"localhost:" + port, true},
 		{"LocalHost:" + port, true},
-		{"app.localhost:" + port, true}, // .localhost is this machine by definition
 		{"127.0.0.1:" + port, true},
 		{"[::1]:" + port, true},
 	}

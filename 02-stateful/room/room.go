@@ -13,6 +13,8 @@ import (
 	"context"
 	"errors"
 	"log"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -40,9 +42,9 @@ type Room struct {
 	// joining lets one Join run at a time, as Node runs one connection
 	// handler at a time: ids then follow the order clients join in.
 	joining sync.Mutex
+	lastID  int // the notebook's id counter
 
 	mu      sync.Mutex
-	lastID  int             // the notebook's id counter
 	clients map[int]*Client // everyone connected
 	closed  bool            // shutting down: no one new gets in
 
@@ -50,31 +52,25 @@ type Room struct {
 }
 
 // New returns an empty room that logs to logger.
-func New(logger *log.Logger) *Room {
-	return NewRelayed(logger, nil)
-}
+func New(logger *log.Logger) *Room { return NewRelayed(logger, nil) }
 
 // NewRelayed returns an empty room whose ids and events go through relay;
 // a nil relay is the room on its own, as New makes it.
 func NewRelayed(logger *log.Logger, relay Relay) *Room {
 	r := &Room{log: logger, relay: relay, clients: make(map[int]*Client)}
 	if r.relay == nil {
-		r.relay = local{r}
+		r.relay = alone{r}
 	}
 	return r
 }
 
-// local is the relay of a room on its own.
-type local struct{ r *Room }
+// alone is the relay of a room on its own: its own counter, its own clients.
+// Only Join asks for an id, one Join at a time, so lastID needs no more lock.
+type alone struct{ *Room }
 
-func (l local) NextID() (int, error) {
-	l.r.mu.Lock()
-	defer l.r.mu.Unlock()
-	l.r.lastID++
-	return l.r.lastID, nil
-}
+func (r alone) NextID() (int, error) { r.lastID++; return r.lastID, nil }
 
-func (l local) Publish(from int, m Message) { l.r.Deliver(from, m) }
+func (r alone) Publish(from int, m Message) { r.Deliver(from, m) }
 
 // Join gives conn the next id, adds it to the room, tells the others, and
 // starts the client's two pumps. It returns at once: from then on the pumps
@@ -104,35 +100,30 @@ func (r *Room) Join(conn *websocket.Conn) error {
 	return nil
 }
 
-// broadcast passes on a message that client from sent.
-func (r *Room) broadcast(from int, m Message) {
-	r.log.Printf("Client %d broadcast: %s", from, ForLog(m.Payload))
-	r.relay.Publish(from, m)
-}
-
 // Deliver queues m for every client except the one with id from: the sender
 // never gets its own message. The message is encoded once, however many
 // clients receive it. Deliver never waits for a client: one whose queue is
-// full is dropped instead (see Client.queue), so a client that stopped
-// reading cannot hold up everyone else.
+// full is so far behind that it has probably stopped reading, and it is
+// dropped, so that it cannot hold up everyone else.
 func (r *Room) Deliver(from int, m Message) {
-	data, err := Encode(m)
-	if err != nil {
-		r.log.Printf("Cannot encode %+v: %v", m, err)
-		return
-	}
+	data, _ := Encode(m) // two strings: encoding cannot fail
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for id, c := range r.clients {
-		if id != from && !c.queue(data) {
+		if id == from {
+			continue
+		}
+		select {
+		case c.send <- data: // never after done is closed: both happen under r.mu
+		default:
 			r.log.Printf("Client %d is too slow to keep up; disconnecting it", id)
 			r.removeLocked(c, CloseTooSlow, "too slow")
 		}
 	}
 }
 
-// remove takes c out of the room, if it is still in, and tells its write
-// pump to end, with a close frame of code unless code is 0.
+// remove takes c out of the room, if it is still in, and has its write pump
+// say goodbye with a close frame of code and text.
 func (r *Room) remove(c *Client, code int, text string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -141,55 +132,55 @@ func (r *Room) remove(c *Client, code int, text string) {
 
 // removeLocked is remove for a caller that holds r.mu. Only the first removal
 // of a client counts: the client is then no longer in the map.
+//
+// Closing done tells both pumps; bye, set just before, is the close frame the
+// write pump then sends. The client has closeGrace to answer it: the read
+// deadline (which any goroutine may set on the net.Conn underneath) ends the
+// read pump, and with it the connection, if it does not.
 func (r *Room) removeLocked(c *Client, code int, text string) {
 	if r.clients[c.id] != c {
 		return
 	}
 	delete(r.clients, c.id)
-	if code != 0 {
-		// The write pump may be stuck in a write to a client that stopped
-		// reading: leave that write little time, so the goodbye comes soon.
-		_ = c.conn.NetConn().SetWriteDeadline(time.Now().Add(closeGrace))
-	}
-	c.closeCode, c.closeText = code, text
-	close(c.done) // after the two lines above: the write pump reads them once done is closed
+	c.bye = websocket.FormatCloseMessage(code, text)
+	close(c.done) // after bye is set: the write pump reads it once done is closed
+	_ = c.conn.NetConn().SetReadDeadline(time.Now().Add(closeGrace))
 }
 
-// leave is called once by a client's read pump when its connection has ended.
-func (r *Room) leave(c *Client, why string) {
-	r.remove(c, 0, "")
-	r.log.Printf("Client %d disconnected%s", c.id, why)
+// leave is called once by a client's read pump when its connection has
+// ended, however it ended: it takes the client out and tells the others.
+func (r *Room) leave(c *Client, err error) {
+	// The connection is over, so this goodbye goes nowhere; removing the
+	// client is what matters.
+	r.remove(c, websocket.CloseNormalClosure, "")
+	// 1005 (no status) is what browsers and Node's ws send when close() is
+	// called without a code: a goodbye like the other two. Anything else is
+	// worth a word in the log, quoted, as it may hold the client's text.
+	if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived) {
+		r.log.Printf("Client %d disconnected", c.id)
+	} else {
+		r.log.Printf("Client %d disconnected: %q", c.id, err)
+	}
 	r.relay.Publish(c.id, Disconnected(c.id))
 }
 
-// Len returns how many clients are connected.
-func (r *Room) Len() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.clients)
-}
-
 // Close turns new clients away, sends every client a close frame (1001,
-// going away) and waits until all their pumps have ended or ctx is done,
-// whichever is first. Connections still open then are cut.
+// going away), and returns once all their pumps have ended. Each client has
+// closeGrace to answer (see removeLocked); connections still open when ctx is
+// done are cut.
 func (r *Room) Close(ctx context.Context) {
 	r.mu.Lock()
 	r.closed = true
-	var clients []*Client
-	for _, c := range r.clients {
-		clients = append(clients, c)
+	clients := slices.Collect(maps.Values(r.clients))
+	for _, c := range clients {
 		r.removeLocked(c, websocket.CloseGoingAway, "server shutting down")
 	}
 	r.mu.Unlock()
 
-	ended := make(chan struct{})
-	go func() { r.pumps.Wait(); close(ended) }()
-	select {
-	case <-ended:
-	case <-ctx.Done():
+	defer context.AfterFunc(ctx, func() {
 		for _, c := range clients {
 			c.conn.Close()
 		}
-		<-ended
-	}
+	})()
+	r.pumps.Wait()
 }

@@ -31,8 +31,8 @@ func TestCloseSaysGoingAway(t *testing.T) {
 			t.Errorf("client %d got close code %d, want %d", c.id, code, websocket.CloseGoingAway)
 		}
 	}
-	if n := tr.Len(); n != 0 {
-		t.Errorf("Len() = %d after Close, want 0", n)
+	if n := tr.size(); n != 0 {
+		t.Errorf("%d clients in the room after Close, want 0", n)
 	}
 
 	late := tr.connect(t)
@@ -61,7 +61,7 @@ func TestCloseWhileClientsJoin(t *testing.T) {
 			conns <- conn
 		}()
 	}
-	progtest.WaitUntil(t, "some clients in", func() bool { return tr.Len() >= n/4 })
+	progtest.WaitUntil(t, "some clients in", func() bool { return tr.size() >= n/4 })
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
 	tr.Close(ctx)
@@ -149,7 +149,10 @@ func TestPongsDoNotPutOffTheGoodbye(t *testing.T) {
 			}
 		}
 	}()
-	tr.waitForLog(fmt.Sprintf("Client %d disconnected (no answer to ping, or no reply to our close)", id))
+	line := tr.waitForLog(fmt.Sprintf("Client %d disconnected", id))
+	if !strings.HasSuffix(line, `i/o timeout"`) {
+		t.Errorf("logged %q, want the read to have timed out", line)
+	}
 	close(stop)
 	<-pinging
 }

@@ -5,7 +5,6 @@ package serve
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log"
 	"net"
@@ -56,26 +55,18 @@ func Serve(ctx context.Context, ln net.Listener, logger *log.Logger, handler htt
 	}
 
 	logger.Print("Shutting down")
-	// Two things end side by side, each within ShutdownGrace. Shutdown stops
-	// accepting connections and waits for plain HTTP requests to finish; a
-	// request still unfinished after the grace is cut. closeConns says
-	// goodbye to the WebSocket clients on a clock of its own, so a slow
-	// HTTP request cannot eat the time the clients have to answer.
-	httpDone := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
-		defer cancel()
-		err := srv.Shutdown(ctx)
-		if errors.Is(err, context.DeadlineExceeded) {
-			err = srv.Close()
-		}
-		httpDone <- err
-	}()
-	roomCtx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
+	// Two things end side by side, within the same ShutdownGrace. Shutdown
+	// stops accepting connections and waits for plain HTTP requests to
+	// finish; a request still unfinished after the grace is cut.
+	// closeConns says goodbye to the WebSocket clients at the same time, so
+	// a slow HTTP request cannot eat the time the clients have to answer.
+	ctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
 	defer cancel()
-	closeConns(roomCtx)
-	if err := <-httpDone; err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	goodbyesSaid := make(chan struct{})
+	go func() { closeConns(ctx); close(goodbyesSaid) }()
+	if srv.Shutdown(ctx) != nil {
+		srv.Close() // the grace is over: cut what is left
 	}
+	<-goodbyesSaid
 	return nil
 }

@@ -8,7 +8,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,49 +20,29 @@ import (
 	"example.com/wstutorial/02-stateful/serve"
 )
 
-// errUsage is run's error for a command line the flag package has already
-// explained on stderr; main then only sets the exit code.
-var errUsage = errors.New("usage error")
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := run(ctx, os.Args[1:], os.Stdout)
-	switch {
-	case errors.Is(err, flag.ErrHelp): // -h: the usage has been printed
-	case errors.Is(err, errUsage):
-		os.Exit(2) // the flag package has said what was wrong
-	case err != nil:
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
-	flags := flag.NewFlagSet("server", flag.ContinueOnError)
+	// ExitOnError: -h prints the usage and exits 0; a bad flag is reported,
+	// with the usage, and exits 2.
+	flags := flag.NewFlagSet("server", flag.ExitOnError)
 	addr := flags.String("addr", "localhost:5406", "`host:port` to listen on; port 0 picks a free port")
 	origins := flags.String("origins", "", "comma-separated browser `origins` to allow besides the server's own")
-	if err := parseFlags(flags, args); err != nil {
-		return err
+	_ = flags.Parse(args)
+	if flags.NArg() > 0 { // a port given as "server 5406" would otherwise be ignored
+		fmt.Fprintf(flags.Output(), "server: unexpected argument %q (-h lists the flags)\n", flags.Arg(0))
+		os.Exit(2)
 	}
 
 	logger := log.New(stdout, "", 0)
 	r := room.New(logger)
 	handler := room.NewHandler(r, room.SplitOrigins(*origins)...)
 	return serve.Run(ctx, *addr, "ws", logger, handler, r.Close)
-}
-
-// parseFlags parses args, and refuses arguments that are not flags: a port
-// given as "server 5406" would otherwise be silently ignored.
-func parseFlags(flags *flag.FlagSet, args []string) error {
-	switch err := flags.Parse(args); {
-	case errors.Is(err, flag.ErrHelp):
-		return err
-	case err != nil:
-		return errUsage
-	case flags.NArg() > 0:
-		fmt.Fprintf(flags.Output(), "%s: unexpected argument %q (-h lists the flags)\n", flags.Name(), flags.Arg(0))
-		return errUsage
-	}
-	return nil
 }

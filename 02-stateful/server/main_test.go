@@ -100,7 +100,7 @@ func testInterruptWithHalfSentRequest(t *testing.T, bin string) {
 	t.Logf("the server exited %s after Ctrl-C", time.Since(start).Round(time.Millisecond))
 	// Each client answered the goodbye before its connection was closed.
 	for _, line := range srv.Stdout() {
-		if strings.HasPrefix(line, "Client ") && strings.Contains(line, " disconnected (") {
+		if strings.HasPrefix(line, "Client ") && strings.Contains(line, " disconnected: ") {
 			t.Errorf("the server logged %q, want every client to leave with a goodbye", line)
 		}
 	}

@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"example.com/wstutorial/02-stateful/room"
-	"example.com/wstutorial/02-stateful/roomclient"
 	"example.com/wstutorial/03-browser/headless"
 )
 
@@ -102,7 +101,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 
 	out.Print("Go client joins the room")
-	gopher, err := roomclient.Dial(wsURL, nil) // the page prints; the Go client only waits
+	gopher, err := dialRoom(wsURL) // the page prints; the Go client only waits
 	if err != nil {
 		return err
 	}
@@ -118,7 +117,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err := page.showNext(); err != nil { // its own message
 		return err
 	}
-	m, err := gopher.Await(room.TypeBroadcast, deliveryTimeout)
+	m, err := gopher.await(room.TypeBroadcast, deliveryTimeout)
 	if err != nil {
 		return fmt.Errorf("the Go client: %w", err)
 	}
@@ -126,7 +125,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 
 	const fromGo = "Hello from Go"
 	out.Printf("Go client sends %q", fromGo)
-	if err := gopher.Send(fromGo); err != nil {
+	if err := gopher.send(fromGo); err != nil {
 		return fmt.Errorf("the Go client: send: %w", err)
 	}
 	if err := page.showNext(); err != nil {
@@ -134,7 +133,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 
 	out.Print("Go client leaves the room")
-	if err := gopher.Close(); err != nil {
+	if err := gopher.close(); err != nil {
 		return fmt.Errorf("the Go client: %w", err)
 	}
 	return page.showNext() // the Go client has disconnected

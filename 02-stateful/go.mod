@@ -9,6 +9,4 @@ require (
 	go.uber.org/goleak v1.3.0
 )
 
-require golang.org/x/time v0.16.0
-
 replace example.com/wstutorial/progtest => ../progtest

@@ -7,5 +7,6 @@
 // holds no code. The figures and the advice that follows from them are in
 // the lesson's README, section "Compression (permessage-deflate)":
 //
-//	go test -run '^$' -bench . -benchtime 20000x ./05-performance/deflate
+//	go test -run '^$' -bench 'Write|Read' -benchtime 20000x -count 5 ./05-performance/deflate
+//	go test -run '^$' -bench 'Context|Connection' -benchtime 3x ./05-performance/deflate
 package deflate

@@ -99,6 +99,7 @@ func Dial(ctx context.Context, opts Options) (*Broker, error) {
 	b.host, b.port, b.local = loopbackAddr(opts.URL)
 	b.local = b.local && !opts.NoEmbed
 	tokenDeadline := time.Now().Add(tokenWait)
+	portTaken := false // the last attempt to embed found the port in use
 	for attempt := 1; ; {
 		nc, err := b.connect(opts.URL)
 		if err == nil {
@@ -116,13 +117,16 @@ func Dial(ctx context.Context, opts Options) (*Broker, error) {
 				return nil, err
 			}
 			continue
+		case portTaken && nothingThere(err) && attempt == embedAttempts:
+			// Typically the local end of an outgoing connection.
+			return nil, fmt.Errorf("cannot connect to NATS at %s: its port is in use, but nothing answers there", opts.URL)
 		case !nothingThere(err) || attempt == embedAttempts:
 			return nil, fmt.Errorf("cannot connect to NATS at %s: %w", opts.URL, err)
 		}
 		attempt++
 
 		emb, err := b.embed()
-		if errors.Is(err, ErrPortTaken) {
+		if portTaken = errors.Is(err, ErrPortTaken); portTaken {
 			continue // another instance was quicker: connect to its server
 		}
 		if err != nil {

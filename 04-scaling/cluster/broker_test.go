@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -92,6 +93,29 @@ func TestLoopbackAddr(t *testing.T) {
 		if ok != tt.ok || (ok && (host != tt.host || port != tt.port)) {
 			t.Errorf("loopbackAddr(%q) = %q, %d, %v; want %q, %d, %v", tt.url, host, port, ok, tt.host, tt.port, tt.ok)
 		}
+	}
+}
+
+// A port that is in use where nothing answers (here, it is the local end of
+// an outgoing connection, which run.sh's random ports could hit) is reported
+// as such, not as "no servers available".
+func TestDialOnAPortInUseWhereNothingAnswers(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	opts := localOptions(t)
+	opts.URL = "nats://" + conn.LocalAddr().String()
+	_, err = Dial(context.Background(), opts)
+	want := "cannot connect to NATS at " + opts.URL + ": its port is in use, but nothing answers there"
+	if err == nil || err.Error() != want {
+		t.Fatalf("Dial: %v, want %q", err, want)
 	}
 }
 

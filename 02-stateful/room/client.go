@@ -83,41 +83,35 @@ func (c *Client) removed() bool {
 
 // readPump reads the client's messages until the connection ends, then has
 // the room let the client go. Reading is also what answers pings and close
-// frames, so it runs for the connection's whole life.
+// frames, so it runs for the connection's whole life. Bad input is logged and
+// ignored: it never takes the server down, and costs no one else anything.
 func (c *Client) readPump() {
 	defer c.room.pumps.Done()
 	defer c.conn.Close() // also ends a write that is stuck, and with it the write pump
+	log := c.room.log
 	for {
 		kind, data, err := c.conn.ReadMessage()
-		if err != nil {
+		switch {
+		case err != nil:
 			c.room.leave(c, err)
 			return
+		case c.removed():
+			// On its way out, the client is read only to hear its goodbye.
+		case kind != websocket.TextMessage:
+			log.Printf("Client %d sent a binary message (%d bytes); ignored", c.id, len(data))
+		case !utf8.Valid(data):
+			// A text frame must hold UTF-8 (RFC 6455); 1007 says it did not.
+			log.Printf("Client %d sent text that is not UTF-8; disconnecting it (1007)", c.id)
+			c.room.remove(c, websocket.CloseInvalidFramePayloadData, "text must be UTF-8")
+		default:
+			m, err := ParseBroadcast(data)
+			if err != nil {
+				log.Printf("Client %d sent a bad message (%v); ignored", c.id, err)
+				continue
+			}
+			log.Printf("Client %d broadcast: %s", c.id, ForLog(m.Payload))
+			c.room.relay.Publish(c.id, m)
 		}
-		if !c.removed() { // on its way out, it reads only to hear the goodbye
-			c.handle(kind, data)
-		}
-	}
-}
-
-// handle acts on one message from the client. Bad input is logged and
-// ignored: it never takes the server down, and costs no one else anything.
-func (c *Client) handle(kind int, data []byte) {
-	log := c.room.log
-	switch {
-	case kind != websocket.TextMessage:
-		log.Printf("Client %d sent a binary message (%d bytes); ignored", c.id, len(data))
-	case !utf8.Valid(data):
-		// A text frame must hold UTF-8 (RFC 6455); 1007 says it did not.
-		log.Printf("Client %d sent text that is not UTF-8; disconnecting it (1007)", c.id)
-		c.room.remove(c, websocket.CloseInvalidFramePayloadData, "text must be UTF-8")
-	default:
-		m, err := ParseBroadcast(data)
-		if err != nil {
-			log.Printf("Client %d sent a bad message (%v); ignored", c.id, err)
-			return
-		}
-		log.Printf("Client %d broadcast: %s", c.id, ForLog(m.Payload))
-		c.room.relay.Publish(c.id, m)
 	}
 }
 

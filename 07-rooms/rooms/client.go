@@ -20,8 +20,8 @@ const (
 	closeGrace     = time.Second
 
 	// sendQueue is how many live events may wait for a client's write pump;
-	// a client this far behind is dropped. A resuming client's queue also
-	// holds its replay, so it is that much longer.
+	// a client this far behind is dropped. A client's replay is not queued:
+	// the write pump reads it from the history as it writes it.
 	sendQueue = 256
 )
 
@@ -35,18 +35,21 @@ type Client struct {
 	conn *websocket.Conn
 	send chan []byte
 
-	// after is the seq the client resumed from: an event at or below it is
-	// one the client has already seen (on another instance, which may be
-	// ahead of this one), so it is not sent again. Guarded by the room's mu.
-	after uint64
+	// since and after bound the client's replay, the stored events it is
+	// owed before the live ones: those after since, up to and including
+	// after (see Room.admit). A live event at or below after is one the
+	// replay covers (and the instance the client left may be ahead of this
+	// one), so it is not sent again. Set before the client is a member.
+	since, after uint64
+	resumed      bool // since came from the client, and may be out of the history's reach
 
 	done      chan struct{}
 	closeCode int // the close frame writePump sends once done is closed; 0 for none
 	closeText string
 }
 
-func newClient(r *Room, id int, conn *websocket.Conn, replay int) *Client {
-	c := &Client{id: id, room: r, conn: conn, send: make(chan []byte, sendQueue+replay), done: make(chan struct{})}
+func newClient(r *Room, id int, conn *websocket.Conn) *Client {
+	c := &Client{id: id, room: r, conn: conn, send: make(chan []byte, sendQueue), done: make(chan struct{})}
 	conn.SetReadLimit(maxMessageSize)
 	_ = conn.SetReadDeadline(time.Now().Add(pongWait))
 	conn.SetPongHandler(func(string) error {
@@ -98,17 +101,21 @@ func (c *Client) readPump() {
 	}
 }
 
-// writePump writes the client's events and pings until the room removes the
-// client, then sends the close frame, if any.
+// writePump writes the client's replay, then its live events and pings
+// until the room removes the client, then sends the close frame, if any.
 func (c *Client) writePump() {
 	defer c.room.srv.pumps.Done()
+	if err := c.replay(); err != nil {
+		c.room.srv.log.Printf("Client %d: replay of room %s failed: %v", c.id, c.room.name, err)
+		c.conn.Close()
+		return
+	}
 	ping := time.NewTicker(pingPeriod)
 	defer ping.Stop()
 	for {
 		select {
 		case data := <-c.send:
-			_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.conn.WriteMessage(websocket.TextMessage, data); err != nil {
+			if err := c.write(data); err != nil {
 				c.conn.Close()
 				return
 			}
@@ -126,6 +133,50 @@ func (c *Client) writePump() {
 			return
 		}
 	}
+}
+
+// replay writes the stored events of the room after c.since, up to
+// c.after, but those the client sent itself, reading them from the history
+// one at a time as it writes them: a long history costs one event of memory,
+// not a copy of it per client. A client that does not read makes a write
+// wait until its socket's buffers are full, and is cut off after writeWait.
+// Live events meanwhile wait in the queue, behind room:joined.
+func (c *Client) replay() error {
+	history, name := c.room.srv.history, c.room.name
+	if c.resumed && c.since > 0 { // since 0 asks for all there is: never truncated
+		ok, err := history.Reaches(name, c.since)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if err := c.write(truncated(name, c.since)); err != nil {
+				return err
+			}
+		}
+	}
+	for pos := c.since; pos < c.after && !c.removed(); {
+		ev, err := history.After(name, pos)
+		if err != nil {
+			return err
+		}
+		if ev == nil || ev.seq > c.after {
+			return nil // the rest comes live
+		}
+		pos = ev.seq
+		if ev.from == c.id {
+			continue
+		}
+		if err := c.write(ev.encode(name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// write writes one event, within writeWait.
+func (c *Client) write(data []byte) error {
+	_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+	return c.conn.WriteMessage(websocket.TextMessage, data)
 }
 
 func (c *Client) removed() bool {

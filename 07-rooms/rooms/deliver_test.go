@@ -27,3 +27,17 @@ func TestDeliverSkipsWhatAResumedMemberHasSeen(t *testing.T) {
 		t.Errorf("the other member was sent %d events, want 3", n)
 	}
 }
+
+// A new client whose instance has already delivered events stored after its
+// arrival (12) is owed them: its replay runs from its arrival to the last
+// seq delivered here (15), not from 15.
+func TestNewClientIsOwedWhatFollowedItsArrival(t *testing.T) {
+	r := &Room{name: "lobby", srv: &Server{log: log.New(io.Discard, "", 0)}, members: make(map[int]*Client), last: 15}
+	c := &Client{id: 1, send: make(chan []byte, 8), done: make(chan struct{})}
+	if err := r.admit(c, 12, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	if c.since != 12 || c.after != 15 {
+		t.Errorf("a new client arriving at 12 on an instance at 15 replays (%d, %d], want (12, 15]", c.since, c.after)
+	}
+}

@@ -3,6 +3,7 @@ package rooms
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 )
 
 // TypeJoined is the first event a new client gets, and the last of a
@@ -28,12 +29,21 @@ type Event struct {
 
 // encode turns e into JSON without escaping <, > and &, for the reason
 // lesson 2's room.Encode gives.
-func encode(e Event) ([]byte, error) {
+func encode(e Event) []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(e); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	_ = enc.Encode(e) // cannot fail: an Event holds strings and a number
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// encode returns the stored event as its room's members receive it.
+func (s *stored) encode(name string) []byte {
+	return encode(Event{Type: s.msg.Type, Payload: s.msg.Payload, Room: name, Seq: s.seq})
+}
+
+// truncated is the history:truncated event for a client resuming from since.
+func truncated(name string, since uint64) []byte {
+	return encode(Event{Type: TypeTruncated, Room: name,
+		Payload: fmt.Sprintf("History no longer reaches back to seq %d: some events are lost", since)})
 }

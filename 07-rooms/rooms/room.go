@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"example.com/wstutorial/02-stateful/room"
-	"github.com/gorilla/websocket"
 	"github.com/nats-io/nats.go"
 )
 
@@ -28,10 +27,7 @@ type Room struct {
 // Events arrive in seq order; one at or below last has been delivered
 // already and is dropped, so a member never gets an event twice.
 func (r *Room) deliver(ev *stored) {
-	data, err := encode(Event{Type: ev.msg.Type, Payload: ev.msg.Payload, Room: r.name, Seq: ev.seq})
-	if err != nil {
-		return
-	}
+	data := ev.encode(r.name)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if ev.seq <= r.last {
@@ -49,93 +45,27 @@ func (r *Room) deliver(ev *stored) {
 	}
 }
 
-// admit makes conn a member under id; joined is the seq of its arrival's
-// notice. A resuming client first gets the stored events after since: read
-// up to the last delivered seq without the lock (deliveries go on
-// meanwhile), then, under the lock, up to its arrival or the last delivered
-// seq, whichever is later. The client joins the members in that same
-// critical section and skips live events up to there, so the first live
-// event it gets is the one after its replay: no gap, no duplicate.
-func (r *Room) admit(conn *websocket.Conn, id int, joined, since uint64, resume bool) (*Client, error) {
-	var replay [][]byte
-	pos := since
-	if resume {
-		var err error
-		if replay, err = r.truncation(since); err != nil {
-			return nil, err
-		}
-		r.mu.Lock()
-		upto := r.last
-		r.mu.Unlock()
-		if replay, pos, err = r.read(replay, pos, upto, id); err != nil {
-			return nil, err
-		}
-	}
-
+// admit makes c a member; joined is the seq of its arrival's notice. The
+// client is owed every event of the room after since if it resumes, after
+// its own arrival if it is new; its write pump replays them from the
+// history (Client.replay) up to end, the later of its arrival and the last
+// event delivered here, then room:joined with end, then the live events
+// after end. Live events are delivered under the same lock, so none falls
+// between the replay and the live ones, and none comes twice.
+func (r *Room) admit(c *Client, joined, since uint64, resume bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	end := max(r.last, joined)
-	if resume {
-		var err error
-		if replay, _, err = r.read(replay, pos, end, id); err != nil {
-			return nil, err
-		}
-	}
 	if r.srv.closed.Load() {
-		return nil, ErrClosed // Close has swept, or is about to sweep, this room
+		return ErrClosed // Close has swept, or is about to sweep, this room
 	}
-	welcome, err := encode(Event{Type: TypeJoined, Payload: fmt.Sprintf("You are Client %d", id), Room: r.name, Seq: end})
-	if err != nil {
-		return nil, err
+	end := max(r.last, joined)
+	if !resume {
+		since = joined // events after its arrival may have been delivered here already
 	}
-	replay = append(replay, welcome)
-	c := newClient(r, id, conn, len(replay))
-	c.after = end
-	for _, data := range replay {
-		c.queue(data) // never full: the queue was made long enough
-	}
-	r.members[id] = c
-	return c, nil
-}
-
-// truncation returns the history:truncated event for a client resuming from
-// since, if the room's history no longer holds since (since 0 asks for all
-// there is, and is never truncated).
-func (r *Room) truncation(since uint64) ([][]byte, error) {
-	if since == 0 {
-		return nil, nil
-	}
-	ok, err := r.srv.history.Reaches(r.name, since)
-	if err != nil || ok {
-		return nil, err
-	}
-	data, err := encode(Event{Type: TypeTruncated, Room: r.name,
-		Payload: fmt.Sprintf("History no longer reaches back to seq %d: some events are lost", since)})
-	return [][]byte{data}, err
-}
-
-// read appends the room's stored events with a seq in (pos, upto] to
-// replay, but those client id sent itself, and returns the seq reached.
-func (r *Room) read(replay [][]byte, pos, upto uint64, id int) ([][]byte, uint64, error) {
-	for pos < upto {
-		ev, err := r.srv.history.After(r.name, pos)
-		if err != nil {
-			return nil, 0, err
-		}
-		if ev == nil || ev.seq > upto {
-			break // the rest comes live
-		}
-		pos = ev.seq
-		if ev.from == id {
-			continue
-		}
-		data, err := encode(Event{Type: ev.msg.Type, Payload: ev.msg.Payload, Room: r.name, Seq: ev.seq})
-		if err != nil {
-			return nil, 0, err
-		}
-		replay = append(replay, data)
-	}
-	return replay, max(pos, upto), nil
+	c.since, c.after, c.resumed = since, end, resume
+	c.queue(encode(Event{Type: TypeJoined, Payload: fmt.Sprintf("You are Client %d", c.id), Room: r.name, Seq: end}))
+	r.members[c.id] = c
+	return nil
 }
 
 // broadcast stores a member's message in the room's history; every instance

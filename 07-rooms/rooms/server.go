@@ -42,9 +42,9 @@ func NewServer(logger *log.Logger, history *History, quiet bool) *Server {
 	return &Server{log: logger, history: history, quiet: quiet, rooms: make(map[string]*Room)}
 }
 
-// Join announces a new member of the room name to the others, sends conn
-// the events it missed if it resumes, and makes it a member. It returns at
-// once: the client's pumps serve it from then on.
+// Join announces a new member of the room name to the others, makes it a
+// member and starts its pumps, whose writer first sends it the events it
+// missed if it resumes. It returns at once: the pumps serve it from then on.
 //
 // The announcement is stored first, so its seq marks where the client
 // joined: the client gets every event of the room after it (and, if it
@@ -60,8 +60,8 @@ func (s *Server) Join(conn *websocket.Conn, name string, since uint64, resume bo
 	}
 	joined, err := s.history.Append(name, id, room.Connected(id))
 	if err == nil {
-		var c *Client
-		if c, err = r.admit(conn, id, joined, since, resume); err == nil {
+		c := newClient(r, id, conn)
+		if err = r.admit(c, joined, since, resume); err == nil {
 			if !s.quiet {
 				s.log.Printf("Client %d joined room %s", id, name)
 			}

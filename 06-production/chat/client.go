@@ -98,14 +98,41 @@ func newLimiter(perSecond rate.Limit) *rate.Limiter {
 func (c *Client) pongWait() time.Duration { return 2 * c.room.limits.PingPeriod }
 
 // queue hands msg to the write pump without waiting, and reports false if the
-// queue is full. The room holds its lock while it calls queue.
+// queue is full. The room holds its lock while it calls queue. The bytes are
+// counted in the room's budget before the write pump can see them, so that
+// they are never released before they are counted.
 func (c *Client) queue(msg *outgoing) bool {
+	size := int64(len(msg.data))
+	c.room.budget.add(size)
 	select {
 	case c.send <- msg:
 		c.room.metrics.Queued.Inc()
 		return true
 	default:
+		c.room.budget.release(size)
 		return false
+	}
+}
+
+// unqueue counts msg off the queue-depth metric and the room's budget, once it
+// is written or thrown away.
+func (c *Client) unqueue(msg *outgoing) {
+	c.room.metrics.Queued.Dec()
+	c.room.budget.release(int64(len(msg.data)))
+}
+
+// discardQueue throws away what is left in the send queue: it will never be
+// sent. Only called once the client has left the room's map, so nothing is
+// queued after it; the write pump may still take a last message meanwhile,
+// and then unqueues it itself.
+func (c *Client) discardQueue() {
+	for {
+		select {
+		case msg := <-c.send:
+			c.unqueue(msg)
+		default:
+			return
+		}
 	}
 }
 
@@ -177,25 +204,22 @@ func (c *Client) writePump() {
 	for {
 		select {
 		case msg := <-c.send:
-			c.room.metrics.Queued.Dec()
 			if c.removed() {
 				// Both cases were ready and select picked this one: the
 				// goodbye comes first, not the rest of the queue.
+				c.unqueue(msg)
 				c.sayGoodbye()
 				return
 			}
-			_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.conn.WriteMessage(websocket.TextMessage, msg.data); err != nil {
-				c.cut() // wakes readPump, which removes the client
-				c.forgetQueue()
+			err := c.write(msg)
+			c.unqueue(msg) // only now: a write that is stuck still holds its bytes
+			if err != nil {
+				c.fail()
 				return
 			}
-			c.room.metrics.MessagesOut.Inc()
-			c.room.metrics.DeliveryTime.Observe(time.Since(msg.queued).Seconds())
 		case <-ping.C:
 			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
-				c.cut()
-				c.forgetQueue()
+				c.fail()
 				return
 			}
 		case <-c.done:
@@ -205,16 +229,36 @@ func (c *Client) writePump() {
 	}
 }
 
+// write writes one message, within writeWait.
+func (c *Client) write(msg *outgoing) error {
+	_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+	if err := c.conn.WriteMessage(websocket.TextMessage, msg.data); err != nil {
+		return err
+	}
+	c.room.metrics.MessagesOut.Inc()
+	c.room.metrics.DeliveryTime.Observe(time.Since(msg.queued).Seconds())
+	return nil
+}
+
 // sayGoodbye sends the close frame the room asked for, if any, and gives
 // readPump closeGrace to read the answer: a client that never answers must
 // not keep the connection open.
 func (c *Client) sayGoodbye() {
-	c.forgetQueue()
+	c.discardQueue()
 	if c.closeCode != 0 {
 		bye := websocket.FormatCloseMessage(c.closeCode, c.closeText)
 		_ = c.conn.WriteControl(websocket.CloseMessage, bye, time.Now().Add(closeGrace))
 	}
 	_ = c.conn.SetReadDeadline(time.Now().Add(closeGrace))
+}
+
+// fail ends a client whose connection could not be written to. It leaves the
+// room at once, so that nothing more is queued for it and its read pump stops
+// waiting for its turn or for the budget, and the connection is cut, which
+// ends the read pump.
+func (c *Client) fail() {
+	c.room.remove(c, 0, "")
+	c.cut()
 }
 
 // cut ends the connection at once. Closing a TLS connection the polite way
@@ -227,13 +271,6 @@ func (c *Client) cut() {
 		conn = tlsConn.NetConn()
 	}
 	conn.Close()
-}
-
-// forgetQueue takes what is left in the send queue off the queue-depth
-// metric: it will never be sent. Only called once the client has left the
-// room's map or is about to, so nothing is queued after it.
-func (c *Client) forgetQueue() {
-	c.room.metrics.Queued.Sub(float64(len(c.send)))
 }
 
 // removed reports whether the room has removed the client.

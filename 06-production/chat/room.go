@@ -6,6 +6,7 @@
 //   - a cap on connections, so the server refuses clients it cannot serve
 //     (503) instead of failing in silence at its file limit;
 //   - a rate limit on what each client sends, which holds to its last message;
+//   - a budget for what all of them send together (budget.go);
 //   - a ping period that can be set, to stay under a proxy's idle timeout;
 //   - metrics for everything, and bad input logged at a bounded rate.
 //
@@ -45,6 +46,7 @@ type Room struct {
 	metrics *metrics.Metrics
 	limits  Limits
 	seats   chan struct{} // one token per connection, held from handshake to goodbye
+	budget  *budget       // bytes waiting in all the send queues together
 
 	mu      sync.Mutex
 	clients map[*Client]bool
@@ -62,6 +64,7 @@ func New(logger *log.Logger, m *metrics.Metrics, limits Limits) *Room {
 		metrics: m,
 		limits:  limits,
 		seats:   make(chan struct{}, limits.MaxConns),
+		budget:  newBudget(roomBudget),
 		clients: make(map[*Client]bool),
 	}
 }
@@ -98,7 +101,7 @@ func (r *Room) Join(conn *websocket.Conn, name, addr string) error {
 
 	r.metrics.Connections.Inc()
 	r.log.Printf("%s connected from %s", name, addr)
-	r.deliver(c, joined(name))
+	r.announce(c, joined(name))
 	go c.writePump()
 	go c.readPump()
 	return nil
@@ -113,26 +116,52 @@ func left(name string) room.Message {
 	return room.Message{Type: room.TypeDisconnected, Payload: name + " disconnected"}
 }
 
-// broadcast passes on a message that client from sent. Unlike lesson 2, the
-// room does not log what people say: on the internet that log would be a
-// record of private conversations, and as long as the traffic; the metrics
-// count the messages instead.
+// broadcast passes on a message that client from sent, once its deliveries
+// fit in the room's budget: a flood waits in its senders' connections instead
+// of in the queues of everyone else. Unlike lesson 2, the room does not log
+// what people say: on the internet that log would be a record of private
+// conversations, and as long as the traffic; the metrics count the messages
+// instead.
 func (r *Room) broadcast(from *Client, m room.Message) {
 	r.metrics.MessagesIn.Inc()
-	r.deliver(from, m)
+	data, ok := r.encode(m)
+	if !ok {
+		return
+	}
+	// Room for a delivery to everyone else; deliver counts what it really
+	// queues, and the reservation is given back after it.
+	reserved := int64(len(data)) * int64(r.Len()-1)
+	if !r.budget.take(reserved, from.done) {
+		return // removed while waiting: nothing more of it is passed on
+	}
+	r.deliver(from, data)
+	r.budget.release(reserved)
 }
 
-// deliver queues m for every client but from. It never waits for a client:
-// one whose queue is full is dropped (1008), so a client that stopped reading
-// cannot hold up the room. The message is encoded once for everyone, and
-// every queue holds the same bytes, so memory grows with the number of
-// different messages waiting, not with the number of clients.
-func (r *Room) deliver(from *Client, m room.Message) {
+// announce tells everyone but c the notice m. Notices do not wait for the
+// budget: they are few, one per arrival and departure.
+func (r *Room) announce(c *Client, m room.Message) {
+	if data, ok := r.encode(m); ok {
+		r.deliver(c, data)
+	}
+}
+
+// encode encodes m once, for every client that gets it.
+func (r *Room) encode(m room.Message) ([]byte, bool) {
 	data, err := room.Encode(m)
 	if err != nil {
 		r.log.Printf("Cannot encode %+v: %v", m, err)
-		return
+		return nil, false
 	}
+	return data, true
+}
+
+// deliver queues data for every client but from. It never waits for a
+// client: one whose queue is full is dropped (1008), so a client that stopped
+// reading cannot hold up the room. The message is encoded once for everyone,
+// and every queue holds the same bytes, so memory grows with the number of
+// different messages waiting, not with the number of clients.
+func (r *Room) deliver(from *Client, data []byte) {
 	msg := &outgoing{data: data, queued: time.Now()}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -174,9 +203,10 @@ func (r *Room) removeLocked(c *Client, code int, text string) {
 // leave is called once by a client's read pump when its connection has ended.
 func (r *Room) leave(c *Client, why string) {
 	r.remove(c, 0, "")
+	c.discardQueue() // out of the room now: nothing more is queued for it
 	r.metrics.Connections.Dec()
 	r.log.Printf("%s disconnected%s", c.name, why)
-	r.deliver(c, left(c.name))
+	r.announce(c, left(c.name))
 }
 
 // Len returns how many clients are connected.

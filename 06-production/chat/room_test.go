@@ -14,9 +14,9 @@ import (
 // goodbye, but never passed on.
 func TestDroppedClientStopsBroadcasting(t *testing.T) {
 	tr := startRoom(t, Limits{MaxConns: 10, PingPeriod: time.Minute, Rate: 2}) // bursts of 4
-	watcher := progtest.MustDial[room.Message](t, "watcher", tr.url("watcher"))
+	watcher := tr.dial(t, "watcher")
 	tr.log.WaitFor("^watcher connected")
-	flooder := progtest.MustDial[room.Message](t, "flooder", tr.url("flooder"))
+	flooder := tr.dial(t, "flooder")
 	watcher.Expect(room.Message{Type: room.TypeConnected, Payload: "flooder connected"})
 
 	for range 10 {
@@ -65,6 +65,6 @@ func TestPongsDoNotKeepARemovedClient(t *testing.T) {
 	tr.log.WaitFor(`^mallory disconnected \(no answer to ping, or no reply to our close\)$`)
 	// Its seat, the room's only one, is given back, and taken again.
 	progtest.WaitUntil(t, "the seat given back", func() bool { return len(tr.seats) == 0 })
-	progtest.MustDial[room.Message](t, "ada", tr.url("ada"))
+	tr.dial(t, "ada")
 	tr.log.WaitFor("^ada connected")
 }

@@ -219,9 +219,19 @@ func TestNginxWithoutHostRefusesTheOwnPage(t *testing.T) {
 }
 
 // nginx closes a connection that is quiet for longer than
-// proxy_read_timeout; the server's pings keep a quiet client connected.
-func TestPingsKeepAQuietClientPastNginxsTimeout(t *testing.T) {
-	const readTimeout, pingPeriod = time.Second, 300 * time.Millisecond
+// proxy_read_timeout; the server's pings keep a quiet client connected, if
+// they come more often than that.
+func TestNginxTimeoutAndPings(t *testing.T) {
+	const readTimeout = time.Second
+	t.Run("pings in time keep a quiet client", func(t *testing.T) {
+		testPingsKeepAQuietClient(t, readTimeout, 300*time.Millisecond)
+	})
+	t.Run("pings too rare, and nginx cuts it", func(t *testing.T) {
+		testNginxCutsAQuietClient(t, readTimeout, 30*readTimeout)
+	})
+}
+
+func testPingsKeepAQuietClient(t *testing.T, readTimeout, pingPeriod time.Duration) {
 	ts := behindNginx(t, pingPeriod)
 	p := startNginx(t, strings.TrimPrefix(ts.URL, "http://"), readTimeout, nil)
 	via := ts.through(t, p)
@@ -254,4 +264,25 @@ func TestPingsKeepAQuietClientPastNginxsTimeout(t *testing.T) {
 	}
 	bob.Send(broadcast("still here"))
 	ada.Expect(broadcast("still here"))
+}
+
+// testNginxCutsAQuietClient is the other side of the same coin: with pings
+// rarer than nginx's timeout, nginx cuts a quiet client once the timeout has
+// passed, without a close frame. (The server, whose own pong wait is twice
+// the ping period, would have waited much longer.)
+func testNginxCutsAQuietClient(t *testing.T, readTimeout, pingPeriod time.Duration) {
+	ts := behindNginx(t, pingPeriod)
+	p := startNginx(t, strings.TrimPrefix(ts.URL, "http://"), readTimeout, nil)
+	via := ts.through(t, p)
+	bob := via.join(t, "bob")
+	quietSince := time.Now()
+	// Cut, not closed: gorilla reports 1006 for a connection that ended
+	// without a close frame (-1 for one that ended with an error).
+	if code := bob.CloseCode(); code != websocket.CloseAbnormalClosure && code != -1 {
+		t.Fatalf("the connection ended with close code %d, want none (cut by nginx)", code)
+	}
+	if quiet := time.Since(quietSince); quiet < readTimeout*9/10 {
+		t.Fatalf("cut after %s of quiet, before nginx's timeout of %s", quiet, readTimeout)
+	}
+	ts.Log.WaitFor(`^bob disconnected`)
 }

@@ -1,6 +1,8 @@
 // Package auth signs and checks the two credentials of lesson 6: the session
 // a browser keeps in a cookie once its reader has signed in, and the
-// short-lived token a program gets for one handshake.
+// short-lived token a program gets to connect with. Either is good for any
+// number of handshakes until it expires: a token is a pass with a time
+// limit, not a ticket for one use.
 //
 // Both are the same kind of thing: a name, what the credential is for, and
 // when it expires, signed with a key only the server knows (HMAC-SHA256).
@@ -26,7 +28,7 @@ type Purpose string
 
 const (
 	Session Purpose = "session" // a browser's cookie, valid for hours
-	Token   Purpose = "token"   // a program's handshake ticket, valid for seconds
+	Token   Purpose = "token"   // a program's pass to connect, valid for seconds
 )
 
 // Why Verify refuses a credential.

@@ -77,7 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	flags.Float64Var(&o.rate, "rate", 20, "`messages` a second a client may send (bursts of twice as many); 0 for no limit")
 	flags.DurationVar(&o.limits.PingPeriod, "ping", 30*time.Second, "how often to ping each client; keep it under the proxy's idle timeout")
 	flags.DurationVar(&o.sessionTTL, "session", 12*time.Hour, "how long a sign-in lasts")
-	flags.DurationVar(&o.tokenTTL, "token", 30*time.Second, "how long a program's token may wait to be used")
+	flags.DurationVar(&o.tokenTTL, "token", 30*time.Second, "how long a program's token stays valid (it opens connections until then)")
 	flags.DurationVar(&o.drainWait, "drain", 5*time.Second, "on SIGTERM, how long to stay up but not ready before closing, for the load balancer to notice")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -66,8 +66,9 @@ func (s *Site) logout(w http.ResponseWriter, req *http.Request) {
 	http.Redirect(w, req, "/login", http.StatusSeeOther)
 }
 
-// issueToken gives a program, which has no cookie jar and no page, a token
-// for one handshake: POST /token with name=…, then connect to /ws?token=….
+// issueToken gives a program, which has no cookie jar and no page, a token to
+// connect with: POST /token with name=…, then connect to /ws?token=…. The
+// token opens connections until it expires, TokenTTL later.
 func (s *Site) issueToken(w http.ResponseWriter, req *http.Request) {
 	name, err := auth.CleanName(req.PostFormValue("name"))
 	if err != nil {

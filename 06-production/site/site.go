@@ -36,7 +36,7 @@ type Config struct {
 	Origins        []string       // browser origins allowed besides the server's own
 	TrustedProxies []netip.Prefix // addresses whose X-Forwarded-For is believed
 	SessionTTL     time.Duration  // how long a sign-in lasts
-	TokenTTL       time.Duration  // how long a program's token may wait to be used
+	TokenTTL       time.Duration  // how long a program's token stays valid
 }
 
 // Site serves the lesson's HTTP endpoints. Create one with New.

@@ -62,8 +62,9 @@ func (s *Site) serveWebSocket(w http.ResponseWriter, req *http.Request) {
 // chosen one back: the token would travel in both directions, and every
 // client would need to know the trick. A query parameter works with every
 // client there is. Its cost is that URLs get written down (access logs,
-// proxies, browser history), so the token is good only for TokenTTL, a few
-// seconds: long enough to connect, too short to be worth stealing from a log.
+// proxies, browser history), so the token is good only for TokenTTL (30
+// seconds by default): long enough to connect, and worthless by the time
+// someone reads the log.
 func (s *Site) identify(req *http.Request) (string, error) {
 	if token := req.URL.Query().Get("token"); token != "" {
 		name, err := s.Signer.Verify(auth.Token, token)

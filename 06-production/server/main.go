@@ -55,6 +55,7 @@ var errUsage = errors.New("usage")
 // options are the command line's settings.
 type options struct {
 	addr, certFile, keyFile string
+	metricsAddr             string
 	useTLS                  bool
 	origins, trusted        string
 	limits                  chat.Limits
@@ -68,6 +69,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	flags := flag.NewFlagSet("server", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	flags.StringVar(&o.addr, "addr", "localhost:5410", "`host:port` to listen on; port 0 picks a free port")
+	flags.StringVar(&o.metricsAddr, "metrics-addr", "", "serve /metrics on this `host:port` (plain HTTP) instead of with the site, for a server that faces the internet itself")
 	flags.StringVar(&o.certFile, "cert", "", "certificate `file` (PEM); without -cert and -key, a self-signed one for localhost is made")
 	flags.StringVar(&o.keyFile, "key", "", "private key `file` (PEM) of -cert")
 	flags.BoolVar(&o.useTLS, "tls", true, "serve HTTPS; -tls=false serves plain HTTP, only for behind a proxy that terminates TLS")
@@ -123,14 +125,15 @@ func run(args []string, stdout io.Writer, signals <-chan os.Signal) error {
 	m := metrics.New()
 	chatRoom := chat.New(logger, m, o.limits)
 	s := site.New(site.Config{
-		Log:            logger,
-		Room:           chatRoom,
-		Metrics:        m,
-		Signer:         signer,
-		Origins:        room.SplitOrigins(o.origins),
-		TrustedProxies: trusted,
-		SessionTTL:     o.sessionTTL,
-		TokenTTL:       o.tokenTTL,
+		Log:              logger,
+		Room:             chatRoom,
+		Metrics:          m,
+		Signer:           signer,
+		Origins:          room.SplitOrigins(o.origins),
+		TrustedProxies:   trusted,
+		SessionTTL:       o.sessionTTL,
+		TokenTTL:         o.tokenTTL,
+		MetricsElsewhere: o.metricsAddr != "",
 	})
 
 	ln, err := net.Listen("tcp", o.addr)
@@ -148,6 +151,14 @@ func run(args []string, stdout io.Writer, signals <-chan os.Signal) error {
 		ln, scheme = tlsListener, "https"
 	}
 	logger.Printf("Listening on %s://%s", scheme, ln.Addr())
+	if o.metricsAddr != "" {
+		stop, err := serveMetrics(o.metricsAddr, m, logger)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
+	}
 
 	srv := &http.Server{
 		Handler:           s.Handler(),
@@ -206,6 +217,21 @@ func shutDown(srv *http.Server, chatRoom *chat.Room, logger *log.Logger) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// serveMetrics serves /metrics on an address of its own, one that only the
+// monitoring network can reach, and returns what stops it.
+func serveMetrics(addr string, m *metrics.Metrics, logger *log.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s for the metrics: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	logger.Printf("Metrics on http://%s/metrics", ln.Addr())
+	return func() { srv.Close() }, nil
 }
 
 // listenTLS wraps ln in TLS with the certificate in certFile and keyFile, or,

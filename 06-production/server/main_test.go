@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -38,6 +39,7 @@ func TestServer(t *testing.T) {
 		testCommandLine(t, "client", clientBin)
 	})
 	t.Run("mistakes", func(t *testing.T) { testMistakes(t, bin) })
+	t.Run("metrics address", func(t *testing.T) { testMetricsAddr(t, bin) })
 }
 
 // The server and two clients as a reader runs them: no certificate given, so
@@ -157,6 +159,7 @@ func testMistakes(t *testing.T, bin string) {
 		{[]string{"-trusted-proxies", "nginx"}, `server: -trusted-proxies: ParseAddr("nginx"): unable to parse IP`},
 		{[]string{"-max-conns", "0"}, "server: -max-conns must be at least 1"},
 		{[]string{"-addr", "127.0.0.1:99999"}, "server: cannot listen on 127.0.0.1:99999: listen tcp: address 99999: invalid port"},
+		{[]string{"-metrics-addr", "127.0.0.1:99999"}, "server: cannot listen on 127.0.0.1:99999 for the metrics: listen tcp: address 99999: invalid port"},
 	}
 	for _, tt := range tests {
 		args := tt.args
@@ -167,6 +170,31 @@ func testMistakes(t *testing.T, bin string) {
 		if code != 1 || len(stderr) != 1 || stderr[0] != tt.want {
 			t.Errorf("%v: exit %d, stderr %q; want 1 and %q", tt.args, code, stderr, tt.want)
 		}
+	}
+}
+
+// With -metrics-addr, /metrics is served there, and no longer by the site.
+func testMetricsAddr(t *testing.T, bin string) {
+	server := progtest.Start(t, bin, "-addr", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:0")
+	certFile := selfSignedLine.FindStringSubmatch(server.WaitFor(selfSignedLine.String(), exitLimit))[1]
+	metricsLine := regexp.MustCompile(`^Metrics on (http://\S+/metrics)$`)
+	metricsURL := metricsLine.FindStringSubmatch(server.WaitFor(metricsLine.String(), exitLimit))[1]
+
+	resp, err := http.Get(metricsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "\nchat_connections 0\n") {
+		t.Fatalf("GET %s: %d, %v; want 200 and the metrics", metricsURL, resp.StatusCode, err)
+	}
+	if status := get(t, trusting(t, certFile), "https://"+server.Addr()+"/metrics"); status != http.StatusNotFound {
+		t.Fatalf("/metrics on the site: %d, want 404", status)
+	}
+	server.Signal(os.Interrupt)
+	if code := server.Wait(exitLimit); code != 0 {
+		t.Fatalf("the server exited with %d, want 0", code)
 	}
 }
 

@@ -37,6 +37,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix // addresses whose X-Forwarded-For is believed
 	SessionTTL     time.Duration  // how long a sign-in lasts
 	TokenTTL       time.Duration  // how long a program's token stays valid
+	// MetricsElsewhere leaves /metrics out of the site: the server
+	// serves it on an address of its own (-metrics-addr).
+	MetricsElsewhere bool
 }
 
 // Site serves the lesson's HTTP endpoints. Create one with New.
@@ -75,7 +78,9 @@ func (s *Site) Handler() http.Handler {
 	mux.HandleFunc("GET /ws", s.serveWebSocket)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /readyz", s.serveReadiness)
-	mux.Handle("GET /metrics", s.Metrics.Handler())
+	if !s.MetricsElsewhere {
+		mux.Handle("GET /metrics", s.Metrics.Handler())
+	}
 	return securityHeaders(mux)
 }
 

@@ -1,6 +1,8 @@
 package chat
 
 import (
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,4 +69,20 @@ func TestPongsDoNotKeepARemovedClient(t *testing.T) {
 	progtest.WaitUntil(t, "the seat given back", func() bool { return len(tr.seats) == 0 })
 	tr.dial(t, "ada")
 	tr.log.WaitFor("^ada connected")
+}
+
+// The reason a client gives when it closes is its own text: the log quotes
+// it and cuts it short, so that it cannot write lines that look like the
+// server's own.
+func TestCloseReasonIsLoggedQuoted(t *testing.T) {
+	tr := startRoom(t, Limits{MaxConns: 1, PingPeriod: time.Minute})
+	mallory := tr.dial(t, "mallory")
+	tr.log.WaitFor("^mallory connected")
+	reason := "bye\nShutting down\x1b[2J" + strings.Repeat(".", 100)
+	bye := websocket.FormatCloseMessage(4000, reason)
+	if err := mallory.Conn.WriteControl(websocket.CloseMessage, bye, time.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	want := "mallory disconnected (close code 4000 " + room.ForLog(reason) + ")"
+	tr.log.WaitFor("^" + regexp.QuoteMeta(want) + "$")
 }

@@ -122,12 +122,12 @@ func (c *Client) writePump() {
 	ping := time.NewTicker(pingPeriod)
 	defer ping.Stop()
 	for {
-		kind, data := websocket.PingMessage, []byte(nil)
+		kind, data := websocket.PingMessage, []byte(nil) // unless a message comes
 		select {
 		case data = <-c.send:
 			kind = websocket.TextMessage
-		case <-ping.C:
-		case <-c.done:
+		case <-ping.C: // time for the ping
+		case <-c.done: // the goodbye, below
 		}
 		// When several cases are ready, select picks one at random, so it
 		// may pick a queued message over done. Asking again here makes the

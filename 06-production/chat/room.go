@@ -130,7 +130,7 @@ func (r *Room) broadcast(from *Client, m room.Message) {
 	}
 	// Room for a delivery to everyone else; deliver counts what it really
 	// queues, and the reservation is given back after it.
-	reserved := int64(len(data)) * int64(r.Len()-1)
+	reserved := int64(len(data)) * int64(max(0, r.Len()-1))
 	if !r.budget.take(reserved, from.done) {
 		return // removed while waiting: nothing more of it is passed on
 	}

@@ -11,13 +11,13 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// The limits of lesson 2's client, for the same reasons (see its client.go).
+// The limits of lesson 2's client, for the same reasons (see its client.go);
+// the longest message is the history's (Limits.MaxMessage).
 const (
-	maxMessageSize = 64 * 1024
-	pongWait       = 60 * time.Second
-	pingPeriod     = pongWait * 9 / 10
-	writeWait      = 10 * time.Second
-	closeGrace     = time.Second
+	pongWait   = 60 * time.Second
+	pingPeriod = pongWait * 9 / 10
+	writeWait  = 10 * time.Second
+	closeGrace = time.Second
 
 	// sendQueue is how many live events may wait for a client's write pump;
 	// a client this far behind is dropped. A client's replay is not queued:
@@ -50,7 +50,7 @@ type Client struct {
 
 func newClient(r *Room, id int, conn *websocket.Conn) *Client {
 	c := &Client{id: id, room: r, conn: conn, send: make(chan []byte, sendQueue), done: make(chan struct{})}
-	conn.SetReadLimit(maxMessageSize)
+	conn.SetReadLimit(int64(r.srv.history.MaxMessage()))
 	_ = conn.SetReadDeadline(time.Now().Add(pongWait))
 	conn.SetPongHandler(func(string) error {
 		if c.removed() {

@@ -32,16 +32,41 @@ const (
 	maxConsumers = 1_000_000
 )
 
-// Limits bound the history of each room. What falls out is gone for good:
-// a client that comes back later than that is told its history is truncated.
+// Limits bound the history, and say where it is kept. What falls out is
+// gone for good: a client that comes back later than that is told its
+// history is truncated. A zero MaxBytes, MaxMessage or Replicas means the
+// default.
 type Limits struct {
-	PerRoom int64         // events kept per room
-	MaxAge  time.Duration // how long an event is kept
+	PerRoom  int64         // events kept per room
+	MaxAge   time.Duration // how long an event is kept
+	MaxBytes int64         // bytes kept, all rooms together; the oldest events go first
+
+	// MaxMessage bounds a client's message, in bytes. A stored event is at
+	// most twice as long (see storedSize), and the stream refuses longer ones.
+	MaxMessage int
+
+	Storage  nats.StorageType // memory (the zero value) or file
+	Replicas int              // copies of each stream, on a NATS cluster
 }
+
+// The defaults of Limits. A chat message rarely needs more than a few
+// hundred bytes; 8 KB leaves room for long ones. 256 MB holds 2.5 million
+// events of 100 bytes, or 16 rooms full of the longest messages.
+const (
+	DefaultMaxMessage = 8 << 10
+	DefaultMaxBytes   = 256 << 20
+)
+
+// storedSize bounds the stored form of a client's message of n bytes: the
+// same JSON, decoded and encoded again, which can double a character at
+// most (U+2028 arrives as 3 bytes and is stored as the 6 of "\u2028"), plus
+// the Room-From header.
+func storedSize(n int) int32 { return int32(2*n + 1024) }
 
 // History is every room's history in one JetStream stream.
 type History struct {
-	js nats.JetStreamContext
+	js         nats.JetStreamContext
+	maxMessage int
 }
 
 // stored is one event as the stream holds it: lesson 2's message, its
@@ -53,19 +78,28 @@ type stored struct {
 }
 
 // OpenHistory creates the streams, or updates their limits if they exist.
-// Both live in memory: a broker restart loses the history (clients that
+// In memory (the default), a broker restart loses the history (clients that
 // come back are then told it is truncated), but nothing is left on disk.
 func OpenHistory(nc *nats.Conn, limits Limits) (*History, error) {
 	js, err := nc.JetStream()
 	if err != nil {
 		return nil, err
 	}
+	if limits.MaxBytes == 0 {
+		limits.MaxBytes = DefaultMaxBytes
+	}
+	if limits.MaxMessage == 0 {
+		limits.MaxMessage = DefaultMaxMessage
+	}
 	streams := []*nats.StreamConfig{{
 		Name:              StreamName,
 		Subjects:          []string{subjectPrefix + "*"},
 		MaxMsgsPerSubject: limits.PerRoom,
 		MaxAge:            limits.MaxAge,
-		Storage:           nats.MemoryStorage,
+		MaxBytes:          limits.MaxBytes,
+		MaxMsgSize:        storedSize(limits.MaxMessage),
+		Storage:           limits.Storage,
+		Replicas:          limits.Replicas,
 		AllowDirect:       true, // replays read with direct gets, answered without the stream leader's bookkeeping
 		// One consumer per room per instance with members in it. NATS
 		// allows a stream 1,000 by default, and counts -1 as "use the
@@ -75,7 +109,8 @@ func OpenHistory(nc *nats.Conn, limits Limits) (*History, error) {
 		Name:     idStream,
 		Subjects: []string{idSubject},
 		MaxMsgs:  1,
-		Storage:  nats.MemoryStorage,
+		Storage:  limits.Storage,
+		Replicas: limits.Replicas,
 	}}
 	for _, cfg := range streams {
 		if _, err := js.AddStream(cfg); errors.Is(err, nats.ErrStreamNameAlreadyInUse) {
@@ -85,8 +120,11 @@ func OpenHistory(nc *nats.Conn, limits Limits) (*History, error) {
 			return nil, fmt.Errorf("stream %s: %w", cfg.Name, err)
 		}
 	}
-	return &History{js: js}, nil
+	return &History{js: js, maxMessage: limits.MaxMessage}, nil
 }
+
+// MaxMessage returns the longest message a client may send, in bytes.
+func (h *History) MaxMessage() int { return h.maxMessage }
 
 func subject(name string) string { return subjectPrefix + name }
 

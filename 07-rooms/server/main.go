@@ -55,6 +55,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	embedAddr := flags.String("embed", "127.0.0.1:4244", "`host:port` of the NATS server started when -nats is empty")
 	perRoom := flags.Int64("history", 1000, "events kept per room")
 	maxAge := flags.Duration("history-age", 24*time.Hour, "how long an event is kept")
+	historyMB := flags.Int64("history-mb", rooms.DefaultMaxBytes>>20, "`megabytes` of history kept, all rooms together; the oldest events go first")
+	maxMessage := flags.Int("max-message", rooms.DefaultMaxMessage, "longest message a client may send, in `bytes`")
+	storage := flags.String("storage", "memory", "where NATS keeps the history: memory or file (file needs -nats)")
+	replicas := flags.Int("replicas", 1, "copies of the history on a NATS cluster (above 1 needs -nats)")
 	origins := flags.String("origins", "", "comma-separated browser `origins` to allow besides the server's own")
 	quiet := flags.Bool("quiet", false, "log no line per join, message or leave (for load tests)")
 	if err := flags.Parse(args); err != nil {
@@ -67,8 +71,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "server: unexpected argument %q; every setting is a flag\n", flags.Arg(0))
 		return errUsage
 	}
-	if *perRoom < 1 || *maxAge <= 0 {
-		return errors.New("-history and -history-age must be above 0")
+	if *perRoom < 1 || *maxAge <= 0 || *historyMB < 1 || *maxMessage < 1 || *replicas < 1 {
+		return errors.New("-history, -history-age, -history-mb, -max-message and -replicas must be above 0")
+	}
+	var store nats.StorageType
+	if err := store.UnmarshalJSON([]byte(strconv.Quote(*storage))); err != nil {
+		return fmt.Errorf("-storage %q: want memory or file", *storage)
+	}
+	if *natsURL == "" && (store == nats.FileStorage || *replicas > 1) {
+		return errors.New("-storage file and -replicas need -nats: the embedded NATS server is one server, and keeps nothing on disk")
 	}
 	logger := log.New(stdout, "", 0)
 
@@ -92,7 +103,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("cannot connect to NATS at %s: %w", *natsURL, err)
 	}
 	defer nc.Close()
-	history, err := rooms.OpenHistory(nc, rooms.Limits{PerRoom: *perRoom, MaxAge: *maxAge})
+	history, err := rooms.OpenHistory(nc, rooms.Limits{
+		PerRoom: *perRoom, MaxAge: *maxAge, MaxBytes: *historyMB << 20, MaxMessage: *maxMessage, Storage: store, Replicas: *replicas,
+	})
 	if err != nil {
 		return fmt.Errorf("JetStream at %s: %w", *natsURL, err)
 	}

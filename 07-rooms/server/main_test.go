@@ -131,3 +131,15 @@ func TestUnreachableNATS(t *testing.T) {
 		t.Errorf("an unreachable NATS: exit %d, stderr %q; want 1 and one line", code, stderr)
 	}
 }
+
+// The embedded NATS server is one server, in memory: asking it for files or
+// replicas is a mistake, said in one line, exit 1. So is an unknown storage.
+func TestStorageNeedsNATS(t *testing.T) {
+	bin := progtest.Build(t, "example.com/wstutorial/07-rooms/server")
+	for _, args := range [][]string{{"-storage", "file"}, {"-replicas", "3"}, {"-storage", "disk"}} {
+		code, _, stderr := progtest.Run(t, startLimit, bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
+		if code != 1 || len(stderr) != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and one line", args, code, stderr)
+		}
+	}
+}

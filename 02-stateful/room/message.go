@@ -42,7 +42,7 @@ func ParseBroadcast(data []byte) (Message, error) {
 		return Message{}, err // says what is wrong: "invalid character…", "cannot unmarshal number…"
 	}
 	if m.Type != TypeBroadcast {
-		return Message{}, fmt.Errorf("unknown message type %q", m.Type)
+		return Message{}, fmt.Errorf("unknown message type %s", ForLog(m.Type))
 	}
 	return m, nil
 }

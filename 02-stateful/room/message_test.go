@@ -28,6 +28,7 @@ func TestParseBroadcast(t *testing.T) {
 		{`{"type":"Broadcast","payload":"x"}`, Message{}, `unknown message type "Broadcast"`},
 		{`{"payload":"x"}`, Message{}, `unknown message type ""`},
 		{`{}`, Message{}, `unknown message type ""`},
+		{`{"type":"` + strings.Repeat("x", 1000) + `"}`, Message{}, `unknown message type "` + strings.Repeat("x", logLimit) + `"… (1000 bytes)`}, // cut, like every client text the log shows
 		{`["broadcast","x"]`, Message{}, "cannot unmarshal array into Go value of type room.Message"},
 		{`"broadcast"`, Message{}, "cannot unmarshal string into Go value of type room.Message"},
 		{`42`, Message{}, "cannot unmarshal number into Go value of type room.Message"},

@@ -57,16 +57,17 @@ func Serve(ctx context.Context, ln net.Listener, logger *log.Logger, handler htt
 	logger.Print("Shutting down")
 	// Two things end side by side, within the same ShutdownGrace. Shutdown
 	// stops accepting connections and waits for plain HTTP requests to
-	// finish; a request still unfinished after the grace is cut.
-	// closeConns says goodbye to the WebSocket clients at the same time, so
-	// a slow HTTP request cannot eat the time the clients have to answer.
+	// finish. closeConns says goodbye to the WebSocket clients at the same
+	// time, so a slow HTTP request cannot eat the time they have to answer.
 	ctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
 	defer cancel()
-	goodbyesSaid := make(chan struct{})
-	go func() { closeConns(ctx); close(goodbyesSaid) }()
-	if srv.Shutdown(ctx) != nil {
-		srv.Close() // the grace is over: cut what is left
-	}
-	<-goodbyesSaid
+	httpDone := make(chan struct{})
+	go func() { _ = srv.Shutdown(ctx); close(httpDone) }()
+	closeConns(ctx)
+	// Every WebSocket client has had its goodbye. A request still
+	// unfinished now (a client that sent half its headers, say) is not
+	// worth waiting for: cut it, and with it what Shutdown waits for.
+	srv.Close()
+	<-httpDone
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"example.com/wstutorial/02-stateful/room"
 	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
 )
 
 // The limits of lesson 2's client, for the same reasons (see its client.go);
@@ -34,6 +35,9 @@ type Client struct {
 	room *Room
 	conn *websocket.Conn
 	send chan []byte
+	// limiter paces the client's messages (Options.SendRate); nil for no
+	// limit. Only readPump uses it.
+	limiter *rate.Limiter
 
 	// since and after bound the client's replay, the stored events it is
 	// owed before the live ones: those after since, up to and including
@@ -50,6 +54,9 @@ type Client struct {
 
 func newClient(r *Room, id int, conn *websocket.Conn) *Client {
 	c := &Client{id: id, room: r, conn: conn, send: make(chan []byte, sendQueue), done: make(chan struct{})}
+	if perSecond := r.srv.opts.SendRate; perSecond > 0 {
+		c.limiter = rate.NewLimiter(rate.Limit(perSecond), max(1, int(2*perSecond)))
+	}
 	conn.SetReadLimit(int64(r.srv.history.MaxMessage()))
 	_ = conn.SetReadDeadline(time.Now().Add(pongWait))
 	conn.SetPongHandler(func(string) error {
@@ -82,8 +89,8 @@ func (c *Client) readPump() {
 			c.room.leave(c, describeEnd(err))
 			return
 		}
-		if c.removed() {
-			continue
+		if !c.waitForTurn() || c.removed() {
+			continue // a client taken out of its room says nothing more
 		}
 		switch {
 		case kind != websocket.TextMessage:
@@ -98,6 +105,29 @@ func (c *Client) readPump() {
 			}
 			c.room.broadcast(c.id, m)
 		}
+	}
+}
+
+// waitForTurn holds the read pump back while the client sends faster than
+// its rate. Every message counts, good or bad. Not reading is all it takes:
+// the next messages wait in the connection, and once that is full, the
+// client's sends wait. The wait ends early, with false, if the client is
+// taken out of its room: what it sent is then dropped, to the last message.
+func (c *Client) waitForTurn() bool {
+	if c.limiter == nil {
+		return true
+	}
+	delay := c.limiter.Reserve().Delay()
+	if delay == 0 {
+		return true
+	}
+	timer := time.NewTimer(delay)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-c.done:
+		return false
 	}
 }
 

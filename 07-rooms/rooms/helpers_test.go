@@ -44,8 +44,14 @@ type instance struct {
 	log *progtest.Log
 }
 
-// startInstance starts an instance on ns with the history's limits.
+// startInstance starts an instance on ns with the history's limits, and no
+// limit on its clients.
 func startInstance(t *testing.T, ns *server.Server, limits Limits) *instance {
+	return startLimited(t, ns, limits, Options{})
+}
+
+// startLimited starts an instance on ns with the history's limits and opts.
+func startLimited(t *testing.T, ns *server.Server, limits Limits, opts Options) *instance {
 	t.Helper()
 	nc, err := nats.Connect(ns.ClientURL())
 	if err != nil {
@@ -57,7 +63,7 @@ func startInstance(t *testing.T, ns *server.Server, limits Limits) *instance {
 		t.Fatal(err)
 	}
 	logs := progtest.NewLog(t)
-	srv := NewServer(log.New(io.MultiWriter(logs), "", 0), history, false)
+	srv := NewServer(log.New(io.MultiWriter(logs), "", 0), history, opts)
 	web := httptest.NewServer(NewHandler(srv))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), progtest.WaitLimit)

@@ -75,7 +75,7 @@ func (r *Room) broadcast(from int, m room.Message) {
 		r.srv.log.Printf("Client %d: broadcast lost: %v", from, err)
 		return
 	}
-	if !r.srv.quiet { // once stored: the line says the room will hear it
+	if !r.srv.opts.Quiet { // once stored: the line says the room will hear it
 		r.srv.log.Printf("Client %d broadcast in %s: %s", from, r.name, room.ForLog(m.Payload))
 	}
 }
@@ -86,7 +86,7 @@ func (r *Room) leave(c *Client, why string) {
 	if _, err := r.srv.history.Append(r.name, c.id, room.Disconnected(c.id)); err != nil {
 		r.srv.log.Printf("Client %d: goodbye notice lost: %v", c.id, err)
 	}
-	if !r.srv.quiet { // after the notice is stored: the line says the others will hear of it
+	if !r.srv.opts.Quiet { // after the notice is stored: the line says the others will hear of it
 		r.srv.log.Printf("Client %d left room %s%s", c.id, r.name, why)
 	}
 	r.srv.exit(r)

@@ -24,11 +24,29 @@ import (
 // ErrClosed is why a client is turned away once the server shuts down.
 var ErrClosed = errors.New("server shutting down")
 
+// Options are what a server lets its clients do. The zero value sets no
+// limit; the server command's flags give the lesson's.
+type Options struct {
+	Quiet bool // no line per message, join or leave (for load tests)
+
+	// SendRate is how many messages a second a client may send on average,
+	// in bursts of twice that; 0 is no limit. Every message costs a
+	// JetStream append and a delivery to every member of the room, so a
+	// client sending as fast as it can would make that work for everyone.
+	// A client over its rate loses nothing: its messages are read more
+	// slowly, so they wait in its connection, and then its sends wait.
+	SendRate float64
+}
+
+// DefaultSendRate is the server command's -rate: far more than anyone
+// types, far less than a program flooding the room.
+const DefaultSendRate = 20
+
 // Server holds the rooms that have members on this instance.
 type Server struct {
 	log     *log.Logger
 	history *History
-	quiet   bool // no line per message, join or leave (for load tests)
+	opts    Options
 
 	mu     sync.Mutex
 	rooms  map[string]*Room
@@ -38,8 +56,8 @@ type Server struct {
 }
 
 // NewServer returns a server whose rooms keep their history in history.
-func NewServer(logger *log.Logger, history *History, quiet bool) *Server {
-	return &Server{log: logger, history: history, quiet: quiet, rooms: make(map[string]*Room)}
+func NewServer(logger *log.Logger, history *History, opts Options) *Server {
+	return &Server{log: logger, history: history, opts: opts, rooms: make(map[string]*Room)}
 }
 
 // Join announces a new member of the room name to the others, makes it a
@@ -62,7 +80,7 @@ func (s *Server) Join(conn *websocket.Conn, name string, since uint64, resume bo
 	if err == nil {
 		c := newClient(r, id, conn)
 		if err = r.admit(c, joined, since, resume); err == nil {
-			if !s.quiet {
+			if !s.opts.Quiet {
 				s.log.Printf("Client %d joined room %s", id, name)
 			}
 			go c.writePump()

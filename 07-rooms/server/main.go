@@ -61,6 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	replicas := flags.Int("replicas", 1, "copies of the history on a NATS cluster (above 1 needs -nats)")
 	origins := flags.String("origins", "", "comma-separated browser `origins` to allow besides the server's own")
 	quiet := flags.Bool("quiet", false, "log no line per join, message or leave (for load tests)")
+	sendRate := flags.Float64("rate", rooms.DefaultSendRate, "messages a second a client may send, in bursts of twice that; 0: no limit")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -113,7 +114,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		logger.Printf("Joined NATS at %s", *natsURL)
 	}
 
-	srv := rooms.NewServer(logger, history, *quiet)
+	srv := rooms.NewServer(logger, history, rooms.Options{Quiet: *quiet, SendRate: *sendRate})
 	return serve.Serve(ctx, ln, logger, routes(srv, room.SplitOrigins(*origins)), srv.Close)
 }
 

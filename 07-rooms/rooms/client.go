@@ -94,13 +94,13 @@ func (c *Client) readPump() {
 		}
 		switch {
 		case kind != websocket.TextMessage:
-			c.room.srv.log.Printf("Client %d sent a binary message; ignored", c.id)
+			c.room.srv.badInput.Printf("Client %d sent a binary message; ignored", c.id)
 		case !utf8.Valid(data):
 			c.room.remove(c, websocket.CloseInvalidFramePayloadData, "text must be UTF-8")
 		default:
 			m, err := room.ParseBroadcast(data)
 			if err != nil {
-				c.room.srv.log.Printf("Client %d sent a bad message (%v); ignored", c.id, err)
+				c.room.srv.badInput.Printf("Client %d sent a bad message (%v); ignored", c.id, err)
 				continue
 			}
 			c.room.broadcast(c.id, m)
@@ -136,7 +136,7 @@ func (c *Client) waitForTurn() bool {
 func (c *Client) writePump() {
 	defer c.room.srv.pumps.Done()
 	if err := c.replay(); err != nil {
-		c.room.srv.log.Printf("Client %d: replay of room %s failed: %v", c.id, c.room.name, err)
+		c.room.srv.failures.Printf("Client %d: replay of room %s failed: %v", c.id, c.room.name, err)
 		c.conn.Close()
 		return
 	}

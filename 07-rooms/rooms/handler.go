@@ -38,14 +38,33 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	// Refusals come before the upgrade, as a plain 503 that says why, and
+	// cost the server no more than this request.
+	if !h.srv.admit() {
+		h.refuse(w, name, ErrFull)
+		return
+	}
+	r, err := h.srv.enter(name)
+	if err != nil {
+		h.srv.release()
+		h.refuse(w, name, err)
+		return
+	}
 	conn, err := h.upgrader.Upgrade(w, req, nil)
 	if err != nil {
+		h.srv.abandon(r)
 		return // Upgrade has answered already (400 or 403)
 	}
-	if err := h.srv.Join(conn, name, since, resume); err != nil {
-		h.srv.log.Printf("Refused a client of room %s: %v", name, err)
+	if err := h.srv.join(r, conn, since, resume); err != nil {
+		h.srv.refusals.Printf("Refused a client of room %s: %v", name, err)
 		bye := websocket.FormatCloseMessage(websocket.CloseTryAgainLater, err.Error())
 		_ = conn.WriteMessage(websocket.CloseMessage, bye)
 		conn.Close()
 	}
+}
+
+// refuse answers 503, Service Unavailable, with the reason.
+func (h *Handler) refuse(w http.ResponseWriter, name string, why error) {
+	h.srv.refusals.Printf("Refused a client of room %s: %v", name, why)
+	http.Error(w, why.Error(), http.StatusServiceUnavailable)
 }

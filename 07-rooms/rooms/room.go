@@ -39,7 +39,7 @@ func (r *Room) deliver(ev *stored) {
 			continue
 		}
 		if !c.queue(data) {
-			r.srv.log.Printf("Client %d is too slow to keep up; disconnecting it", id)
+			r.srv.drops.Printf("Client %d is too slow to keep up; disconnecting it", id)
 			r.removeLocked(c, room.CloseTooSlow, "too slow")
 		}
 	}
@@ -72,7 +72,7 @@ func (r *Room) admit(c *Client, joined, since uint64, resume bool) error {
 // with members in the room then delivers it.
 func (r *Room) broadcast(from int, m room.Message) {
 	if _, err := r.srv.history.Append(r.name, from, m); err != nil {
-		r.srv.log.Printf("Client %d: broadcast lost: %v", from, err)
+		r.srv.failures.Printf("Client %d: broadcast lost: %v", from, err)
 		return
 	}
 	if !r.srv.opts.Quiet { // once stored: the line says the room will hear it
@@ -84,12 +84,13 @@ func (r *Room) broadcast(from int, m room.Message) {
 func (r *Room) leave(c *Client, why string) {
 	r.remove(c, 0, "")
 	if _, err := r.srv.history.Append(r.name, c.id, room.Disconnected(c.id)); err != nil {
-		r.srv.log.Printf("Client %d: goodbye notice lost: %v", c.id, err)
+		r.srv.failures.Printf("Client %d: goodbye notice lost: %v", c.id, err)
 	}
 	if !r.srv.opts.Quiet { // after the notice is stored: the line says the others will hear of it
 		r.srv.log.Printf("Client %d left room %s%s", c.id, r.name, why)
 	}
 	r.srv.exit(r)
+	r.srv.release()
 }
 
 func (r *Room) remove(c *Client, code int, text string) {

@@ -36,17 +36,47 @@ type Options struct {
 	// A client over its rate loses nothing: its messages are read more
 	// slowly, so they wait in its connection, and then its sends wait.
 	SendRate float64
+
+	// MaxConns is how many clients the server takes at once; beyond it, the
+	// handshake is refused with 503 before the upgrade. Each costs a file
+	// descriptor: without a cap, a crowd runs the process out of them, and
+	// from then on new clients wait in silence while accepting fails.
+	MaxConns int
+
+	// MaxRooms is how many rooms the server follows at once; a client of
+	// one more is refused with 503. Each is a JetStream consumer, made one
+	// at a time under the server's lock (see enter): a client opening room
+	// after room would otherwise load the NATS server at will.
+	MaxRooms int
 }
 
-// DefaultSendRate is the server command's -rate: far more than anyone
-// types, far less than a program flooding the room.
-const DefaultSendRate = 20
+// The server command's defaults. DefaultSendRate is far more than anyone
+// types, far less than a program flooding the room. DefaultMaxConns leaves
+// room, within a file limit of 20,000 descriptors, for NATS and the page.
+// DefaultMaxRooms is a room for every ten clients.
+const (
+	DefaultSendRate = 20
+	DefaultMaxConns = 19_000
+	DefaultMaxRooms = DefaultMaxConns / 10
+)
+
+// Why a client is turned away before its upgrade (503).
+var (
+	ErrFull         = errors.New("server full: too many connections")
+	ErrTooManyRooms = errors.New("server full: too many rooms")
+)
 
 // Server holds the rooms that have members on this instance.
 type Server struct {
 	log     *log.Logger
 	history *History
 	opts    Options
+
+	// Lines a client or a failing broker can cause at will, each kind
+	// logged at a bounded rate.
+	badInput, refusals, drops, failures *rateLog
+
+	open atomic.Int64 // connections admitted and not yet gone
 
 	mu     sync.Mutex
 	rooms  map[string]*Room
@@ -57,41 +87,61 @@ type Server struct {
 
 // NewServer returns a server whose rooms keep their history in history.
 func NewServer(logger *log.Logger, history *History, opts Options) *Server {
-	return &Server{log: logger, history: history, opts: opts, rooms: make(map[string]*Room)}
+	return &Server{
+		log: logger, history: history, opts: opts, rooms: make(map[string]*Room),
+		badInput: newRateLog(logger), refusals: newRateLog(logger), drops: newRateLog(logger), failures: newRateLog(logger),
+	}
 }
 
-// Join announces a new member of the room name to the others, makes it a
-// member and starts its pumps, whose writer first sends it the events it
-// missed if it resumes. It returns at once: the pumps serve it from then on.
+// admit counts one more connection, unless the server has as many as it
+// takes. A connection admitted is counted until release.
+func (s *Server) admit() bool {
+	if s.open.Add(1) > int64(s.opts.MaxConns) && s.opts.MaxConns > 0 {
+		s.open.Add(-1)
+		return false
+	}
+	return true
+}
+
+// release forgets a connection admitted.
+func (s *Server) release() { s.open.Add(-1) }
+
+// join announces conn, a new member of r (entered for it), to the others,
+// makes it a member and starts its pumps, whose writer first sends it the
+// events it missed if it resumes. It returns at once: the pumps serve it
+// from then on.
 //
 // The announcement is stored first, so its seq marks where the client
 // joined: the client gets every event of the room after it (and, if it
 // resumes, the ones it missed before it), none twice.
-func (s *Server) Join(conn *websocket.Conn, name string, since uint64, resume bool) error {
+func (s *Server) join(r *Room, conn *websocket.Conn, since uint64, resume bool) error {
 	id, err := s.history.NextID()
 	if err != nil {
+		s.abandon(r)
 		return err
 	}
-	r, err := s.enter(name)
-	if err != nil {
-		return err
-	}
-	joined, err := s.history.Append(name, id, room.Connected(id))
+	joined, err := s.history.Append(r.name, id, room.Connected(id))
 	if err == nil {
 		c := newClient(r, id, conn)
 		if err = r.admit(c, joined, since, resume); err == nil {
 			if !s.opts.Quiet {
-				s.log.Printf("Client %d joined room %s", id, name)
+				s.log.Printf("Client %d joined room %s", id, r.name)
 			}
 			go c.writePump()
 			go c.readPump()
 			return nil
 		}
-		_, _ = s.history.Append(name, id, room.Disconnected(id)) // the others heard it arrive
+		_, _ = s.history.Append(r.name, id, room.Disconnected(id)) // the others heard it arrive
 	}
+	s.abandon(r)
+	return err
+}
+
+// abandon undoes enter and admit for a client that does not join after all.
+func (s *Server) abandon(r *Room) {
 	s.pumps.Add(-2)
 	s.exit(r)
-	return err
+	s.release()
 }
 
 // enter returns the room name, following it first if it is new here. The
@@ -106,6 +156,9 @@ func (s *Server) enter(name string) (*Room, error) {
 	}
 	r := s.rooms[name]
 	if r == nil {
+		if s.opts.MaxRooms > 0 && len(s.rooms) >= s.opts.MaxRooms {
+			return nil, ErrTooManyRooms
+		}
 		r = &Room{name: name, srv: s, members: make(map[int]*Client)}
 		last, err := s.history.Last(name)
 		if err != nil {
@@ -137,7 +190,7 @@ func (s *Server) exit(r *Room) {
 	s.mu.Unlock()
 	if last {
 		if err := r.sub.Unsubscribe(); err != nil {
-			s.log.Printf("Room %s: unsubscribe: %v", r.name, err)
+			s.failures.Printf("Room %s: unsubscribe: %v", r.name, err)
 		}
 	}
 }

@@ -62,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	origins := flags.String("origins", "", "comma-separated browser `origins` to allow besides the server's own")
 	quiet := flags.Bool("quiet", false, "log no line per join, message or leave (for load tests)")
 	sendRate := flags.Float64("rate", rooms.DefaultSendRate, "messages a second a client may send, in bursts of twice that; 0: no limit")
+	maxConns := flags.Int("max-conns", rooms.DefaultMaxConns, "most clients at once; more are refused with 503")
+	maxRooms := flags.Int("max-rooms", rooms.DefaultMaxRooms, "most rooms followed at once; a client of one more is refused with 503")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -72,8 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "server: unexpected argument %q; every setting is a flag\n", flags.Arg(0))
 		return errUsage
 	}
-	if *perRoom < 1 || *maxAge <= 0 || *historyMB < 1 || *maxMessage < 1 || *replicas < 1 {
-		return errors.New("-history, -history-age, -history-mb, -max-message and -replicas must be above 0")
+	if *perRoom < 1 || *maxAge <= 0 || *historyMB < 1 || *maxMessage < 1 || *replicas < 1 || *maxConns < 1 || *maxRooms < 1 {
+		return errors.New("-history, -history-age, -history-mb, -max-message, -replicas, -max-conns and -max-rooms must be above 0")
 	}
 	var store nats.StorageType
 	if err := store.UnmarshalJSON([]byte(strconv.Quote(*storage))); err != nil {
@@ -114,7 +116,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		logger.Printf("Joined NATS at %s", *natsURL)
 	}
 
-	srv := rooms.NewServer(logger, history, rooms.Options{Quiet: *quiet, SendRate: *sendRate})
+	srv := rooms.NewServer(logger, history, rooms.Options{
+		Quiet: *quiet, SendRate: *sendRate, MaxConns: *maxConns, MaxRooms: *maxRooms,
+	})
 	return serve.Serve(ctx, ln, logger, routes(srv, room.SplitOrigins(*origins)), srv.Close)
 }
 

@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	example.com/wstutorial/02-stateful v0.0.0
 	example.com/wstutorial/03-browser v0.0.0
+	example.com/wstutorial/04-scaling v0.0.0
 	example.com/wstutorial/progtest v0.0.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/gorilla/websocket v1.5.3
@@ -31,5 +32,6 @@ require (
 replace (
 	example.com/wstutorial/02-stateful => ../02-stateful
 	example.com/wstutorial/03-browser => ../03-browser
+	example.com/wstutorial/04-scaling => ../04-scaling
 	example.com/wstutorial/progtest => ../progtest
 )

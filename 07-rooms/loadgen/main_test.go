@@ -15,11 +15,12 @@ import (
 // message reaches the other members of its room.
 func TestLoadOnTwoInstances(t *testing.T) {
 	bin := progtest.Build(t, "example.com/wstutorial/07-rooms/server")
-	a := progtest.Start(t, bin, "-addr", "127.0.0.1:0", "-embed", "127.0.0.1:0", "-quiet")
+	state := t.TempDir() // where the instances find the embedded NATS server's token
+	a := progtest.Start(t, bin, "-addr", "127.0.0.1:0", "-embed", "127.0.0.1:0", "-state", state, "-quiet")
 	addrA := a.Addr()
 	natsLine := regexp.MustCompile(`^NATS with JetStream on (nats://\S+)$`)
 	natsURL := natsLine.FindStringSubmatch(a.WaitFor(natsLine.String(), progtest.WaitLimit))[1]
-	b := progtest.Start(t, bin, "-addr", "127.0.0.1:0", "-nats", natsURL, "-quiet")
+	b := progtest.Start(t, bin, "-addr", "127.0.0.1:0", "-nats", natsURL, "-state", state, "-quiet")
 	addrB := b.Addr()
 	b.WaitFor("^Joined NATS", progtest.WaitLimit)
 

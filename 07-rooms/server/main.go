@@ -19,14 +19,15 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
 
 	"example.com/wstutorial/02-stateful/room"
 	"example.com/wstutorial/02-stateful/serve"
+	"example.com/wstutorial/04-scaling/cluster"
 	"example.com/wstutorial/07-rooms/rooms"
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 )
 
@@ -60,6 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	storage := flags.String("storage", "memory", "where NATS keeps the history: memory or file (file needs -nats)")
 	replicas := flags.Int("replicas", 1, "copies of the history on a NATS cluster (above 1 needs -nats)")
 	origins := flags.String("origins", "", "comma-separated browser `origins` to allow besides the server's own")
+	state := flags.String("state", defaultStateDir(), "`directory` for the embedded NATS server's token files (its data is kept in memory)")
 	quiet := flags.Bool("quiet", false, "log no line per join, message or leave (for load tests)")
 	sendRate := flags.Float64("rate", rooms.DefaultSendRate, "messages a second a client may send, in bursts of twice that; 0: no limit")
 	maxConns := flags.Int("max-conns", rooms.DefaultMaxConns, "most clients at once; more are refused with 503")
@@ -91,17 +93,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer ln.Close()
+	token := os.Getenv(tokenVariable)
 	joining := *natsURL != ""
 	if !joining {
-		embedded, stop, err := startNATS(*embedAddr)
+		embedded, err := startNATS(*embedAddr, &token, *state)
 		if err != nil {
 			return err
 		}
-		defer stop()
-		*natsURL = embedded.ClientURL()
+		defer embedded.Close()
+		*natsURL = embedded.URL()
 		logger.Printf("NATS with JetStream on %s", *natsURL)
 	}
-	nc, err := nats.Connect(*natsURL, nats.Name("07-rooms"), nats.MaxReconnects(-1))
+	options := []nats.Option{nats.Name("07-rooms"), nats.MaxReconnects(-1)}
+	switch {
+	case token != "":
+		options = append(options, nats.Token(token))
+	case joining:
+		// The file is read at every reconnection: an embedded server that
+		// was restarted made up a new token, written a moment after it
+		// started listening. Until then it refuses the old one; keep trying.
+		options = append(options, nats.TokenHandler(func() string { return readToken(*state, *natsURL) }),
+			nats.IgnoreAuthErrorAbort())
+	}
+	nc, err := nats.Connect(*natsURL, options...)
 	if err != nil {
 		return fmt.Errorf("cannot connect to NATS at %s: %w", *natsURL, err)
 	}
@@ -139,40 +153,44 @@ func routes(srv *rooms.Server, origins []string) http.Handler {
 	return mux
 }
 
-// startNATS starts a NATS server with JetStream in this process. The
-// history lives in memory, but JetStream wants a directory all the same: a
-// temporary one, which stop removes once the server has shut down.
-func startNATS(hostport string) (ns *server.Server, stop func(), err error) {
+// startNATS starts lesson 4's embedded NATS server with JetStream on
+// hostport, which lets in only the clients that present the token. If
+// *token is empty, it makes one up and writes it to the token file of the
+// server's port in stateDir. The history lives in memory; JetStream's
+// directory, in stateDir too, stays empty and is removed when the server
+// stops, so nothing is left in the system's temporary directory.
+func startNATS(hostport string, token *string, stateDir string) (*cluster.Embedded, error) {
 	host, portText, err := net.SplitHostPort(hostport)
 	if err != nil {
-		return nil, nil, fmt.Errorf("-embed %q: %w", hostport, err)
+		return nil, fmt.Errorf("-embed %q: %w", hostport, err)
 	}
 	port, err := strconv.Atoi(portText)
 	if err != nil {
-		return nil, nil, fmt.Errorf("-embed %q: bad port", hostport)
+		return nil, fmt.Errorf("-embed %q: bad port", hostport)
 	}
-	if port == 0 {
-		port = server.RANDOM_PORT // to nats-server, 0 means 4222
+	made := *token == ""
+	if made {
+		*token = newToken()
 	}
-	dir, err := os.MkdirTemp("", "wstutorial-07-nats-")
+	embedded, err := cluster.StartEmbedded(host, port, *token, stateDir)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	ns, err = server.NewServer(&server.Options{Host: host, Port: port, JetStream: true, StoreDir: dir, NoSigs: true, NoLog: true})
+	if made {
+		if err := writeToken(tokenFile(stateDir, embedded.Port()), *token); err != nil {
+			embedded.Close()
+			return nil, err
+		}
+	}
+	return embedded, nil
+}
+
+// defaultStateDir is the lesson's own directory in the user's cache, where
+// only this user may look.
+func defaultStateDir() string {
+	dir, err := os.UserCacheDir()
 	if err != nil {
-		os.RemoveAll(dir)
-		return nil, nil, fmt.Errorf("embedded NATS: %w", err)
+		dir = os.TempDir()
 	}
-	ns.Start()
-	if ns.Addr() == nil || !ns.ReadyForConnections(5*time.Second) {
-		ns.Shutdown()
-		os.RemoveAll(dir)
-		return nil, nil, fmt.Errorf("embedded NATS could not listen on %s", hostport)
-	}
-	stop = func() {
-		ns.Shutdown()
-		ns.WaitForShutdown()
-		os.RemoveAll(dir)
-	}
-	return ns, stop, nil
+	return filepath.Join(dir, "wstutorial-07-rooms")
 }

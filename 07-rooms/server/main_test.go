@@ -31,9 +31,10 @@ var natsLine = regexp.MustCompile(`^NATS with JetStream on (nats://\S+)$`)
 // the golden transcripts the README shows.
 func TestWalkthrough(t *testing.T) {
 	bin := progtest.Build(t, "example.com/wstutorial/07-rooms/server")
-	a, addrA := start(t, bin, "-embed", "127.0.0.1:0")
+	state := t.TempDir() // where B finds the token of A's NATS server
+	a, addrA := start(t, bin, "-embed", "127.0.0.1:0", "-state", state)
 	natsURL := natsLine.FindStringSubmatch(a.WaitFor(natsLine.String(), startLimit))[1]
-	b, addrB := start(t, bin, "-nats", natsURL)
+	b, addrB := start(t, bin, "-nats", natsURL, "-state", state)
 
 	var seen []string
 	dial := func(name, addr, path string) *progtest.Recorder[rooms.Event] {
@@ -126,7 +127,7 @@ func TestCommandLine(t *testing.T) {
 // An instance that cannot reach its NATS says so in one line, and exits 1.
 func TestUnreachableNATS(t *testing.T) {
 	bin := progtest.Build(t, "example.com/wstutorial/07-rooms/server")
-	code, _, stderr := progtest.Run(t, startLimit, bin, "-addr", "127.0.0.1:0", "-nats", "nats://127.0.0.1:1")
+	code, _, stderr := progtest.Run(t, startLimit, bin, "-addr", "127.0.0.1:0", "-nats", "nats://127.0.0.1:1", "-state", t.TempDir())
 	if code != 1 || len(stderr) != 1 {
 		t.Errorf("an unreachable NATS: exit %d, stderr %q; want 1 and one line", code, stderr)
 	}

@@ -20,7 +20,7 @@ func TestPageResumesInItsRoom(t *testing.T) {
 		progtest.Missing(t, err.Error())
 	}
 	bin := progtest.Build(t, "example.com/wstutorial/07-rooms/server")
-	_, addr := start(t, bin, "-embed", "127.0.0.1:0")
+	_, addr := start(t, bin, "-embed", "127.0.0.1:0", "-state", t.TempDir())
 	browser, err := headless.Start(execPath)
 	if err != nil {
 		t.Fatal(err)

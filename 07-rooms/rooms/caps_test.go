@@ -83,3 +83,28 @@ func count(lines []string, text string) int {
 	}
 	return n
 }
+
+// A handshake from a foreign page is refused (403) before it costs the
+// NATS server anything: no request to JetStream, no consumer.
+func TestForeignOriginCostsNoRoom(t *testing.T) {
+	ns := startJetStream(t)
+	a := startInstance(t, ns, generous)
+	before := apiCalls(t, a)
+	_, err := progtest.Dial[Event](t, "foreign", a.url+"/rooms/lobby", http.Header{"Origin": {"http://evil.example"}})
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("HTTP %d", http.StatusForbidden)) {
+		t.Fatalf("a foreign origin: %v, want HTTP 403", err)
+	}
+	if calls := apiCalls(t, a) - before; calls != 1 { // apiCalls' own
+		t.Errorf("a refused handshake made %d JetStream requests, want none", calls-1)
+	}
+}
+
+// apiCalls returns how many JetStream API requests the account has made.
+func apiCalls(t *testing.T, in *instance) uint64 {
+	t.Helper()
+	info, err := in.srv.history.js.AccountInfo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.API.Total
+}

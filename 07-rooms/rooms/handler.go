@@ -38,6 +38,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	// A request Upgrade would refuse (not a WebSocket handshake, or from a
+	// foreign page) is refused by Upgrade itself, before it costs a room.
+	if !websocket.IsWebSocketUpgrade(req) || !h.upgrader.CheckOrigin(req) {
+		_, _ = h.upgrader.Upgrade(w, req, nil) // answers 400 or 403
+		return
+	}
 	// Refusals come before the upgrade, as a plain 503 that says why, and
 	// cost the server no more than this request.
 	if !h.srv.admit() {
@@ -53,7 +59,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	conn, err := h.upgrader.Upgrade(w, req, nil)
 	if err != nil {
 		h.srv.abandon(r)
-		return // Upgrade has answered already (400 or 403)
+		return // Upgrade has answered already
 	}
 	if err := h.srv.join(r, conn, since, resume); err != nil {
 		h.srv.refusals.Printf("Refused a client of room %s: %v", name, err)

@@ -12,5 +12,6 @@ require (
 	example.com/wstutorial/progtest v0.0.0
 	github.com/gorilla/websocket v1.5.3
 	go.uber.org/goleak v1.3.0
+	golang.org/x/sys v0.50.0
 	golang.org/x/time v0.16.0
 )

@@ -8,6 +8,10 @@
 #
 #   scripts/bench.sh                     everything, about ten minutes
 #   BENCH_BUDGET=300 scripts/bench.sh    stop starting runs after ~300 s
+#   BENCH_SERVERS="bun lesson5" BENCH_SCENARIOS="fanout100 idle1000" scripts/bench.sh
+#                                        only those servers and scenarios
+#                                        (fanout100 fanout1000 many10 idle1000
+#                                        hold10k flood)
 #
 # Node and Bun are skipped, with a note, where they cannot be installed. All
 # load stays on this machine (127.0.0.1). The servers run with their default
@@ -24,7 +28,7 @@ out=${BENCH_OUT:-$root/artifacts/bench}
 budget=${BENCH_BUDGET:-840} # seconds; a run that cannot fit is skipped
 started=$(date +%s)
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
+work=$(mktemp -d "${TMPDIR:-/tmp}/room-bench.XXXXXX")
 results="$work/results" # copied to $out when the run ends
 mkdir -p "$results"
 server_pid=""
@@ -73,7 +77,22 @@ else
 		say "Bun could not be installed here (npm ci in node/ fetches it): skipping the Bun server."
 	fi
 fi
+if [ -n "${BENCH_SERVERS:-}" ]; then
+	picked=""
+	for impl in $servers; do
+		case " $BENCH_SERVERS " in *" $impl "*) picked="$picked $impl" ;; esac
+	done
+	servers=${picked# }
+fi
 say "Servers: $servers"
+
+# wanted NAME: whether BENCH_SCENARIOS (all when unset) names the scenario;
+# "idle1000" names its three runs.
+wanted() {
+	[ -n "${BENCH_SCENARIOS:-}" ] || return 0
+	case " $BENCH_SCENARIOS " in *" ${1%-[0-9]} "*) return 0 ;; esac
+	return 1
+}
 
 # --- Servers --------------------------------------------------------------
 
@@ -154,6 +173,7 @@ run_one() {
 scenario() {
 	local name=$1 title=$2 limit=$3 only=$4 impl
 	shift 4
+	wanted "$name" || return 0
 	say ""
 	say "== $title"
 	for impl in $servers; do
@@ -181,9 +201,11 @@ done
 scenario hold10k "10,000 connections, held" 120 "bun lesson2 lesson5" -idle 10000 -hold 10s -notices 20s
 # Lesson 5 as shipped (its rate limit on), against twenty clients that each
 # send 19 messages of 64 KB of '<' a second: what its budget is for.
-say ""
-say "== flood: 20 clients × 19 messages of 64 KB a second (lesson 5 as shipped)"
-run_one lesson5-shipped flood 60 -flood 20 -flood-for 10s
+if wanted flood; then
+	say ""
+	say "== flood: 20 clients × 19 messages of 64 KB a second (lesson 5 as shipped)"
+	run_one lesson5-shipped flood 60 -flood 20 -flood-for 10s
+fi
 
 # --- The table ------------------------------------------------------------
 

@@ -54,6 +54,18 @@ func textFrame(data []byte) []byte {
 type batchConn struct {
 	net.Conn
 	mu sync.Mutex
+
+	// in, when set, is where gorilla reads from instead of the socket: the
+	// client is read on readiness (see inbox.go).
+	in *inbox
+}
+
+// Read is gorilla's read.
+func (b *batchConn) Read(p []byte) (int, error) {
+	if b.in != nil {
+		return b.in.Read(p)
+	}
+	return b.Conn.Read(p)
 }
 
 // Write sends one of gorilla's frames.

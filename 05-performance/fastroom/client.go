@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,12 +69,17 @@ type Client struct {
 
 	pinger *time.Timer // sends the next keepalive ping
 
+	// ready is set when conn is read on readiness, by the poller's
+	// workers (readiness.go), and nil when readLoop reads it.
+	ready *readyState
+
 	// limiter paces the client's own messages (see SendRate); nil when the
 	// room sets no limit. Only readLoop uses it.
 	limiter *rate.Limiter
 
-	stopOnce sync.Once
-	stopped  chan struct{} // closed when the connection must end
+	stopOnce   sync.Once
+	stopped    chan struct{} // closed when the connection must end
+	finishOnce sync.Once     // see finish
 
 	// users counts the goroutines using conn: the reader, and the writer
 	// while there is one. The last to finish closes conn, so the writer's
@@ -154,12 +160,22 @@ func (c *Client) sayGoodbye(code int, text string) {
 		msg := websocket.FormatCloseMessage(code, text)
 		_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeGrace))
 	}
+	if c.ready != nil {
+		c.afterGoodbye() // no read to time out: a timer does it
+		return
+	}
 	_ = c.conn.SetReadDeadline(time.Now().Add(closeGrace))
 }
 
 // ping sends a keepalive ping and sets the timer for the next one. A live
-// peer answers by itself, which moves the reader's deadline on.
+// peer answers by itself, which moves the reader's deadline on. A client
+// read on readiness has no read deadline: the ping checks instead that the
+// client answered the last one, or sent anything since.
 func (c *Client) ping() {
+	if c.ready != nil && c.ready.unheardFor(pongWait) {
+		c.finish(os.ErrDeadlineExceeded)
+		return
+	}
 	if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
 		c.stop(0, "")
 		return
@@ -173,12 +189,6 @@ func (c *Client) ping() {
 // removes the client from the room. Reading is also what answers pings and
 // close frames, so it runs for the connection's whole life.
 func (c *Client) readLoop() {
-	defer c.room.running.Done()
-	defer c.letGo()
-	defer c.room.leave(c)
-	defer c.stop(0, "") // the writer has nothing left to do
-
-	c.conn.SetReadLimit(maxMessageSize)
 	_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
 	c.conn.SetPongHandler(func(string) error {
 		return c.conn.SetReadDeadline(time.Now().Add(pongWait))
@@ -186,7 +196,7 @@ func (c *Client) readLoop() {
 	for {
 		kind, data, err := c.conn.ReadMessage()
 		if err != nil {
-			c.room.log.Printf("Client %d disconnected%s", c.id, describeEnd(err))
+			c.finish(err)
 			return
 		}
 		// A client on its way out is read only to hear its goodbye: what it
@@ -196,6 +206,25 @@ func (c *Client) readLoop() {
 		}
 		c.handle(kind, data)
 	}
+}
+
+// finish is the end of the connection's reading, for the reason err: the
+// client is stopped (its writer has nothing left to do) and leaves the
+// room, and the connection closes once no writer needs it. The reader calls
+// it, or, for a connection read on readiness, whoever sees the end first (a
+// worker, a timer); only the first call counts.
+func (c *Client) finish(err error) {
+	c.finishOnce.Do(func() {
+		c.room.log.Printf("Client %d disconnected%s", c.id, describeEnd(err))
+		c.stop(0, "")
+		if c.ready != nil {
+			c.room.poller.remove(c) // before the connection closes
+			c.ready.end()
+		}
+		c.room.leave(c)
+		c.letGo()
+		c.room.running.Done()
+	})
 }
 
 // handle acts on one message from the client. Bad input is logged, at a

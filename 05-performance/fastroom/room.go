@@ -10,7 +10,9 @@ package fastroom
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +25,9 @@ import (
 
 // ErrClosed is why join refuses a client once the room has been closed for shutdown.
 var ErrClosed = errors.New("room closed")
+
+// errCutOff is why a connection still open when Close gives up ends.
+var errCutOff = errors.New("still open at the end of the shutdown")
 
 // Room is a set of connected clients. Create one with New.
 type Room struct {
@@ -44,6 +49,11 @@ type Room struct {
 	closed  bool
 
 	running sync.WaitGroup // one per goroutine serving a client, for Close
+
+	// poller reads the connections on readiness (poller_linux.go); nil
+	// where a goroutine per connection reads it. Made by the first join.
+	poller      *poller
+	pollerTried bool
 
 	// joining lets one Join run at a time, as Node runs one connection
 	// handler at a time: ids then follow the order clients join in, and
@@ -139,6 +149,10 @@ func (r *Room) join(conn *websocket.Conn) (*Client, error) {
 	r.lastID++
 	id := r.lastID
 	c := newClient(r, id, conn)
+	conn.SetReadLimit(maxMessageSize)
+	if r.startPoller() {
+		c.readOnReadiness()
+	}
 	c.pinger = time.AfterFunc(pingPeriod, c.ping)
 	r.clients[id] = c
 	r.running.Add(1)
@@ -146,8 +160,26 @@ func (r *Room) join(conn *websocket.Conn) (*Client, error) {
 
 	r.log.Printf("Client %d connected", id)
 	r.Deliver(id, room.Connected(id))
-	go c.readLoop()
+	if c.ready == nil {
+		go c.readLoop()
+	} else if err := r.poller.add(c); err != nil {
+		c.finish(fmt.Errorf("cannot watch the connection: %w", err))
+	}
 	return c, nil
+}
+
+// startPoller makes the room's poller, the first time it is called, and
+// tells whether the room has one. Called with mu held.
+func (r *Room) startPoller() bool {
+	if !r.pollerTried {
+		r.pollerTried = true
+		p, err := newPoller(runtime.GOMAXPROCS(0))
+		if err != nil {
+			r.log.Printf("Reading every connection with a goroutine of its own: %v", err)
+		}
+		r.poller = p
+	}
+	return r.poller != nil
 }
 
 // leave removes c and tells the others. Only c's reader calls it, once.
@@ -240,9 +272,18 @@ func (r *Room) Close(ctx context.Context) {
 	case <-finished:
 	case <-ctx.Done():
 		for _, c := range clients {
+			if c.ready != nil { // no reader to see the connection end
+				c.finish(errCutOff)
+			}
 			c.conn.Close()
 		}
 		<-finished
+	}
+	r.mu.RLock()
+	p := r.poller
+	r.mu.RUnlock()
+	if p != nil {
+		p.close()
 	}
 	r.badInput.flush("bad messages")
 	r.refusals.flush("refused connections")

@@ -1,0 +1,226 @@
+//go:build linux && !plainreads
+
+package fastroom
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"syscall"
+
+	"github.com/gorilla/websocket"
+	"golang.org/x/sys/unix"
+)
+
+// A goroutine blocked in a read costs a stack of a few KB for as long as
+// its connection is open, and most connections are quiet most of the time.
+// On Linux the room does without: it asks epoll which connections have
+// bytes to read, and a few workers, one per core, read those and only
+// those. A quiet connection then costs no goroutine at all.
+//
+// Each connection is watched with EPOLLONESHOT: once epoll has reported
+// it, it is not reported again until its worker re-arms it, so only one
+// worker at a time ever reads a connection, and the order of its messages
+// holds. A worker reads a connection once per turn, at most readChunk
+// bytes, then re-arms it and moves on: a client that sends without pause
+// goes to the back of the line, and cannot keep the workers to itself.
+//
+// The epoll instance is itself a file Go's runtime can wait on: it is
+// readable when some connection is. So the goroutine that collects its
+// events parks in Go's own poller like any reader, with no thread held.
+//
+// Building with -tags plainreads, or on another system, gives the plain
+// path: a reader goroutine per connection (poller_other.go).
+
+// poller watches connections with epoll and hands the readable ones to its
+// workers.
+type poller struct {
+	epoll   *os.File      // the epoll instance, as a file Go's runtime can wait on
+	epfd    int           // its descriptor, for epoll_ctl
+	work    chan *Client  // connections whose turn it is
+	done    chan struct{} // closed by close: everyone stops
+	running sync.WaitGroup
+
+	mu      sync.Mutex
+	watched map[int]*Client // by id: every connection in the epoll instance
+	closed  bool
+}
+
+// watchEvents is what epoll reports for a connection: bytes to read, or
+// the peer gone; then nothing until the worker re-arms it.
+const watchEvents = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT
+
+// newPoller starts a poller with workers workers.
+func newPoller(workers int) (*poller, error) {
+	fd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("setnonblock", err)
+	}
+	p := &poller{
+		epoll:   os.NewFile(uintptr(fd), "epoll"),
+		epfd:    fd,
+		work:    make(chan *Client, 1024),
+		done:    make(chan struct{}),
+		watched: make(map[int]*Client),
+	}
+	raw, err := p.epoll.SyscallConn()
+	if err != nil {
+		p.epoll.Close()
+		return nil, err
+	}
+	p.running.Add(1 + workers)
+	go p.collect(raw)
+	for range workers {
+		go p.serve()
+	}
+	return p, nil
+}
+
+// collect hands every connection epoll reports to the workers, until the
+// poller is closed.
+func (p *poller) collect(raw syscall.RawConn) {
+	defer p.running.Done()
+	events := make([]unix.EpollEvent, 256)
+	for {
+		var n int
+		var waitErr error
+		err := raw.Read(func(fd uintptr) bool {
+			n, waitErr = unix.EpollWait(int(fd), events, 0)
+			// Nothing yet: Go's runtime parks us until the instance is
+			// readable, then calls again.
+			return n > 0 || waitErr != nil
+		})
+		switch {
+		case err != nil: // closed
+			return
+		case waitErr == unix.EINTR:
+			continue
+		case waitErr != nil:
+			panic(fmt.Sprintf("fastroom: epoll_wait: %v", waitErr))
+		}
+		for _, e := range events[:n] {
+			p.mu.Lock()
+			c := p.watched[int(e.Fd)]
+			p.mu.Unlock()
+			if c != nil {
+				p.hand(c)
+			}
+		}
+	}
+}
+
+// hand gives c to a worker.
+func (p *poller) hand(c *Client) {
+	select {
+	case p.work <- c:
+	case <-p.done:
+	}
+}
+
+// serve is a worker: it gives each connection handed to it a turn.
+func (p *poller) serve() {
+	defer p.running.Done()
+	buf := make([]byte, readChunk)
+	for {
+		select {
+		case c := <-p.work:
+			if p.watching(c) {
+				c.turn(buf)
+			}
+		case <-p.done:
+			return
+		}
+	}
+}
+
+// add starts watching c's connection.
+func (p *poller) add(c *Client) error {
+	var fd int
+	if err := c.ready.raw.Control(func(f uintptr) { fd = int(f) }); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return ErrClosed
+	}
+	ev := unix.EpollEvent{Events: watchEvents, Fd: int32(c.id)}
+	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return os.NewSyscallError("epoll_ctl", err)
+	}
+	c.ready.fd = fd
+	p.watched[c.id] = c
+	return nil
+}
+
+// rearm lets epoll report c again: its worker is done with it for now. If
+// bytes are already waiting, epoll reports it at once.
+func (p *poller) rearm(c *Client) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.watched[c.id] != c {
+		return nil // it has left
+	}
+	ev := unix.EpollEvent{Events: watchEvents, Fd: int32(c.id)}
+	return os.NewSyscallError("epoll_ctl", unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, c.ready.fd, &ev))
+}
+
+// remove stops watching c's connection. It must run before the connection
+// is closed: a closed descriptor's number is soon given to another one.
+func (p *poller) remove(c *Client) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.watched[c.id] != c {
+		return
+	}
+	delete(p.watched, c.id)
+	_ = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, c.ready.fd, nil)
+}
+
+// watching tells whether c is still watched, that is, has not left.
+func (p *poller) watching(c *Client) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.watched[c.id] == c
+}
+
+// close stops the poller once every client has left.
+func (p *poller) close() {
+	p.mu.Lock()
+	already := p.closed
+	p.closed = true
+	p.mu.Unlock()
+	if already {
+		return
+	}
+	close(p.done)
+	p.epoll.Close() // ends collect's wait
+	p.running.Wait()
+}
+
+// readSome reads what has arrived on a connection, without waiting: it
+// returns errNothingYet if nothing has.
+func readSome(raw syscall.RawConn, buf []byte) (int, error) {
+	var n int
+	var readErr error
+	err := raw.Read(func(fd uintptr) bool {
+		n, readErr = unix.Read(int(fd), buf)
+		return true // never wait: epoll says when to come back
+	})
+	switch {
+	case err != nil:
+		return 0, err
+	case readErr == unix.EAGAIN || readErr == unix.EINTR:
+		return 0, errNothingYet
+	case readErr != nil:
+		return 0, os.NewSyscallError("read", readErr)
+	case n == 0: // the peer left without a close frame; say it as gorilla does
+		return 0, &websocket.CloseError{Code: websocket.CloseAbnormalClosure, Text: io.ErrUnexpectedEOF.Error()}
+	}
+	return n, nil
+}

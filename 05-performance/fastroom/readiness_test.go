@@ -1,0 +1,135 @@
+package fastroom
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"example.com/wstutorial/02-stateful/room"
+)
+
+// The traps of reading on readiness (poller_linux.go, readiness.go). On
+// the plain path (-tags plainreads, or not Linux) every connection has its
+// own reader, and these hold as well.
+
+// A client that sends half a frame holds no one up: not the workers, which
+// must not wait for the rest, and not the other clients. The rest, when it
+// comes, completes the message. There are more such clients than workers,
+// so a worker that waited for one would leave none for the others.
+func TestHalfFrameHoldsNoOneUp(t *testing.T) {
+	tr := newTestRoomWith(t, nil, Quiet())
+	frame := clientFrame(encoded(t, broadcastOf("sent in two halves")))
+	halves := make([]net.Conn, runtime.GOMAXPROCS(0)+1)
+	for i := range halves {
+		halves[i], _ = dialRoom(t, tr)
+		write(t, halves[i], frame[:len(frame)/2])
+	}
+	sender, receiver := tr.connect(t), tr.connect(t)
+	sender.Expect(room.Connected(receiver.id))
+
+	sender.send("not held up")
+	receiver.Until(broadcastOf("not held up"))
+
+	write(t, halves[0], frame[len(frame)/2:])
+	receiver.Until(broadcastOf("sent in two halves"))
+}
+
+// A client with a long backlog of messages cannot keep the workers to
+// itself: a worker reads a connection once per turn, then moves on, so a
+// quiet client's message gets through while the busy ones still have most
+// of theirs to go. There are as many busy clients as workers; a worker that
+// read each until it had nothing left would pass the quiet message last.
+func TestBusyClientsLetOthersThrough(t *testing.T) {
+	const perBusy = 400 // messages of about 1 KB: 25 turns' worth each
+	tr := newTestRoomWith(t, nil, Quiet(), SendRate(0))
+	busy := make([]net.Conn, runtime.GOMAXPROCS(0))
+	backlogs := make([][]byte, len(busy))
+	for i := range busy {
+		busy[i], _ = dialRoom(t, tr)
+		for j := range perBusy {
+			m := broadcastOf(fmt.Sprintf("busy %d, %d %s", i, j, strings.Repeat("x", 1000)))
+			backlogs[i] = append(backlogs[i], clientFrame(encoded(t, m))...)
+		}
+	}
+	quiet, receiver := tr.connect(t), tr.connect(t)
+	quiet.Expect(room.Connected(receiver.id))
+
+	// Each backlog is written with one call, which returns once all of it
+	// is in the kernel's buffers, before the quiet client sends.
+	for i := range busy {
+		write(t, busy[i], backlogs[i])
+	}
+	quiet.send("let me through")
+	before := receiver.Until(broadcastOf("let me through"))
+	t.Logf("%d of the busy clients' messages passed before the quiet one", len(before))
+	if passed := len(before); passed > perBusy*len(busy)/2 {
+		t.Errorf("%d of the busy clients' %d messages passed before the quiet client's one", passed, perBusy*len(busy))
+	}
+}
+
+// A client that does not answer our close frame is let go after closeGrace,
+// even with half a frame sent: there is no read to time out, so a timer
+// must end it.
+func TestUnansweredCloseEnds(t *testing.T) {
+	tr := newTestRoomWith(t, nil, Quiet())
+	conn, id := dialRoom(t, tr)
+	write(t, conn, clientFrame(encoded(t, broadcastOf("half")))[:5])
+
+	tr.client(id).stop(CloseTooSlow, "too slow")
+	tr.waitForLog(fmt.Sprintf("Client %d disconnected (no answer to ping, or no reply to our close)", id))
+}
+
+// dialRoom opens a bare connection to the room (see dialBare), closed when
+// the test ends, and waits until the room has let it in.
+func dialRoom(t *testing.T, tr *testRoom) (net.Conn, int) {
+	t.Helper()
+	conn, err := dialBare(strings.TrimPrefix(tr.url, "ws://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	select {
+	case id := <-tr.idFor(conn.LocalAddr().String()):
+		return conn, id
+	case <-time.After(waitLimit):
+		t.Fatalf("connected, but the room's handler did not finish within %s", waitLimit)
+		return nil, 0
+	}
+}
+
+func write(t *testing.T, conn net.Conn, p []byte) {
+	t.Helper()
+	if _, err := conn.Write(p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func encoded(t *testing.T, m room.Message) []byte {
+	t.Helper()
+	data, err := room.Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// clientFrame frames data as a client must: one final text frame, masked.
+// The mask is zero, so the payload reads as it is.
+func clientFrame(data []byte) []byte {
+	const finText, masked = 0x81, 0x80
+	frame := []byte{finText}
+	switch n := len(data); {
+	case n < 126:
+		frame = append(frame, masked|byte(n))
+	case n <= 0xFFFF:
+		frame = binary.BigEndian.AppendUint16(append(frame, masked|126), uint16(n))
+	default:
+		frame = binary.BigEndian.AppendUint64(append(frame, masked|127), uint64(n))
+	}
+	frame = append(frame, 0, 0, 0, 0) // the mask key
+	return append(frame, data...)
+}

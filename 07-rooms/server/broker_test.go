@@ -19,11 +19,11 @@ import (
 func TestEmbeddedBrokerRequiresItsToken(t *testing.T) {
 	state := t.TempDir()
 	var token string
-	embedded, err := startNATS("127.0.0.1:0", &token, state)
+	embedded, stop, err := startNATS("127.0.0.1:0", &token, state)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer embedded.Close()
+	defer stop()
 	if nc, err := nats.Connect(embedded.URL()); !errors.Is(err, nats.ErrAuthorization) {
 		if err == nil {
 			nc.Close()
@@ -50,11 +50,11 @@ func TestEmbeddedBrokerRequiresItsToken(t *testing.T) {
 	// A token given (by $NATS_TOKEN) is required instead, and no file is
 	// written.
 	state, given := t.TempDir(), "given by the operator"
-	embedded, err = startNATS("127.0.0.1:0", &given, state)
+	embedded, stop, err = startNATS("127.0.0.1:0", &given, state)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer embedded.Close()
+	defer stop()
 	if nc, err := nats.Connect(embedded.URL(), nats.Token("guessed")); !errors.Is(err, nats.ErrAuthorization) {
 		if err == nil {
 			nc.Close()
@@ -84,15 +84,20 @@ func TestKilledHostLeavesNoData(t *testing.T) {
 	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
 		t.Errorf("the temporary directory holds %v, want nothing", entries)
 	}
-	var files []string
-	_ = filepath.WalkDir(state, func(path string, d os.DirEntry, err error) error {
+	port := natsURL[strings.LastIndex(natsURL, ":")+1:]
+	if want := []string{fmt.Sprintf("nats-%s.token", port)}; !slices.Equal(files(state), want) {
+		t.Errorf("the state directory holds %v, want only %v", files(state), want)
+	}
+}
+
+// files lists the files under dir, directories left out.
+func files(dir string) []string {
+	var list []string
+	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
-			files = append(files, strings.TrimPrefix(path, state+string(filepath.Separator)))
+			list = append(list, strings.TrimPrefix(path, dir+string(filepath.Separator)))
 		}
 		return nil
 	})
-	port := natsURL[strings.LastIndex(natsURL, ":")+1:]
-	if want := []string{fmt.Sprintf("nats-%s.token", port)}; !slices.Equal(files, want) {
-		t.Errorf("the state directory holds %v, want only %v", files, want)
-	}
+	return list
 }

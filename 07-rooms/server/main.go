@@ -96,11 +96,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	token := os.Getenv(tokenVariable)
 	joining := *natsURL != ""
 	if !joining {
-		embedded, err := startNATS(*embedAddr, &token, *state)
+		embedded, stop, err := startNATS(*embedAddr, &token, *state)
 		if err != nil {
 			return err
 		}
-		defer embedded.Close()
+		defer stop()
 		*natsURL = embedded.URL()
 		logger.Printf("NATS with JetStream on %s", *natsURL)
 	}
@@ -157,32 +157,32 @@ func routes(srv *rooms.Server, origins []string) http.Handler {
 // hostport, which lets in only the clients that present the token. If
 // *token is empty, it makes one up and writes it to the token file of the
 // server's port in stateDir. The history lives in memory; JetStream's
-// directory, in stateDir too, stays empty and is removed when the server
-// stops, so nothing is left in the system's temporary directory.
-func startNATS(hostport string, token *string, stateDir string) (*cluster.Embedded, error) {
+// directory, in stateDir too, stays empty. stop shuts the server down and
+// removes both the directory and the token file, if any; a crash leaves
+// nothing in the system's temporary directory.
+func startNATS(hostport string, token *string, stateDir string) (embedded *cluster.Embedded, stop func(), err error) {
 	host, portText, err := net.SplitHostPort(hostport)
 	if err != nil {
-		return nil, fmt.Errorf("-embed %q: %w", hostport, err)
+		return nil, nil, fmt.Errorf("-embed %q: %w", hostport, err)
 	}
 	port, err := strconv.Atoi(portText)
 	if err != nil {
-		return nil, fmt.Errorf("-embed %q: bad port", hostport)
+		return nil, nil, fmt.Errorf("-embed %q: bad port", hostport)
 	}
-	made := *token == ""
-	if made {
-		*token = newToken()
+	if *token != "" {
+		embedded, err = cluster.StartEmbedded(host, port, *token, stateDir)
+		return embedded, func() { embedded.Close() }, err
 	}
-	embedded, err := cluster.StartEmbedded(host, port, *token, stateDir)
-	if err != nil {
-		return nil, err
+	*token = newToken()
+	if embedded, err = cluster.StartEmbedded(host, port, *token, stateDir); err != nil {
+		return nil, nil, err
 	}
-	if made {
-		if err := writeToken(tokenFile(stateDir, embedded.Port()), *token); err != nil {
-			embedded.Close()
-			return nil, err
-		}
+	path := tokenFile(stateDir, embedded.Port())
+	if err := writeToken(path, *token); err != nil {
+		embedded.Close()
+		return nil, nil, err
 	}
-	return embedded, nil
+	return embedded, func() { embedded.Close(); os.Remove(path) }, nil
 }
 
 // defaultStateDir is the lesson's own directory in the user's cache, where

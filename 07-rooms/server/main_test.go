@@ -89,6 +89,9 @@ func TestWalkthrough(t *testing.T) {
 			t.Fatalf("an instance exited with %d, want 0", code)
 		}
 	}
+	if left := files(state); len(left) != 0 {
+		t.Errorf("the instances stopped and left %v in their state directory, want nothing", left)
+	}
 	progtest.Compare(t, "../testdata/client.txt", seen)
 	logA := progtest.Replace(a.Stdout(), addrA, "localhost:5411")
 	logA = progtest.Replace(logA, natsURL, "nats://127.0.0.1:4244")

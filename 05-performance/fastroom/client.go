@@ -50,8 +50,9 @@ const (
 // (1008, policy violation).
 const CloseTooSlow = websocket.ClosePolicyViolation
 
-// Client is one connection in the room. readLoop is the only goroutine that
-// reads from conn, for the connection's whole life. writeLoop is the only one
+// Client is one connection in the room. One goroutine at a time reads from
+// conn: on Linux the poller, during the connection's turns (readiness.go),
+// elsewhere readLoop, for the connection's whole life. writeLoop is the only one
 // that writes messages to it, and runs only while some are waiting in the
 // outbox (see outbox.go); everyone else talks to the writer through the
 // outbox. Control frames (pings, pongs, close) are the exception: gorilla's
@@ -70,7 +71,7 @@ type Client struct {
 	pinger *time.Timer // sends the next keepalive ping
 
 	// ready is set when conn is read on readiness, by the poller's
-	// workers (readiness.go), and nil when readLoop reads it.
+	// turns (readiness.go), and nil when readLoop reads it.
 	ready *readyState
 
 	// limiter paces the client's own messages (see SendRate); nil when the
@@ -212,7 +213,7 @@ func (c *Client) readLoop() {
 // client is stopped (its writer has nothing left to do) and leaves the
 // room, and the connection closes once no writer needs it. The reader calls
 // it, or, for a connection read on readiness, whoever sees the end first (a
-// worker, a timer); only the first call counts.
+// turn, a timer); only the first call counts.
 func (c *Client) finish(err error) {
 	c.finishOnce.Do(func() {
 		c.room.log.Printf("Client %d disconnected%s", c.id, describeEnd(err))

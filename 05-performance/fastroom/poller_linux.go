@@ -16,30 +16,31 @@ import (
 // A goroutine blocked in a read costs a stack of a few KB for as long as
 // its connection is open, and most connections are quiet most of the time.
 // On Linux the room does without: it asks epoll which connections have
-// bytes to read, and a few workers, one per core, read those and only
-// those. A quiet connection then costs no goroutine at all.
+// bytes to read, and one goroutine reads those and only those, as Node and
+// Bun read on their one thread. A quiet connection then costs no goroutine
+// at all. (Reading is the small part of the work; the writers, which do
+// most of it, still run on every core. A pool of workers fed by this
+// goroutine was measured too: handing each connection over cost more CPU
+// than the reading itself.)
 //
 // Each connection is watched with EPOLLONESHOT: once epoll has reported
-// it, it is not reported again until its worker re-arms it, so only one
-// worker at a time ever reads a connection, and the order of its messages
-// holds. A worker reads a connection once per turn, at most readChunk
+// it, it is not reported again until its turn is over and it is re-armed,
+// so only one goroutine at a time ever reads a connection, and the order of
+// its messages holds. A turn reads a connection once, at most readChunk
 // bytes, then re-arms it and moves on: a client that sends without pause
-// goes to the back of the line, and cannot keep the workers to itself.
+// goes to the back of the line, and cannot keep the reader to itself.
 //
 // The epoll instance is itself a file Go's runtime can wait on: it is
-// readable when some connection is. So the goroutine that collects its
-// events parks in Go's own poller like any reader, with no thread held.
+// readable when some connection is. So the reading goroutine parks in Go's
+// own poller like any reader, with no thread held.
 //
 // Building with -tags plainreads, or on another system, gives the plain
 // path: a reader goroutine per connection (poller_other.go).
 
-// poller watches connections with epoll and hands the readable ones to its
-// workers.
+// poller watches connections with epoll and gives the readable ones a turn.
 type poller struct {
-	epoll   *os.File      // the epoll instance, as a file Go's runtime can wait on
-	epfd    int           // its descriptor, for epoll_ctl
-	work    chan *Client  // connections whose turn it is
-	done    chan struct{} // closed by close: everyone stops
+	epoll   *os.File // the epoll instance, as a file Go's runtime can wait on
+	epfd    int      // its descriptor, for epoll_ctl
 	running sync.WaitGroup
 
 	mu      sync.Mutex
@@ -48,11 +49,11 @@ type poller struct {
 }
 
 // watchEvents is what epoll reports for a connection: bytes to read, or
-// the peer gone; then nothing until the worker re-arms it.
+// the peer gone; then nothing until its turn re-arms it.
 const watchEvents = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT
 
-// newPoller starts a poller with workers workers.
-func newPoller(workers int) (*poller, error) {
+// newPoller starts a poller.
+func newPoller() (*poller, error) {
 	fd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, os.NewSyscallError("epoll_create1", err)
@@ -64,8 +65,6 @@ func newPoller(workers int) (*poller, error) {
 	p := &poller{
 		epoll:   os.NewFile(uintptr(fd), "epoll"),
 		epfd:    fd,
-		work:    make(chan *Client, 1024),
-		done:    make(chan struct{}),
 		watched: make(map[int]*Client),
 	}
 	raw, err := p.epoll.SyscallConn()
@@ -73,19 +72,17 @@ func newPoller(workers int) (*poller, error) {
 		p.epoll.Close()
 		return nil, err
 	}
-	p.running.Add(1 + workers)
-	go p.collect(raw)
-	for range workers {
-		go p.serve()
-	}
+	p.running.Add(1)
+	go p.read(raw)
 	return p, nil
 }
 
-// collect hands every connection epoll reports to the workers, until the
-// poller is closed.
-func (p *poller) collect(raw syscall.RawConn) {
+// read gives every connection epoll reports a turn, until the poller is
+// closed.
+func (p *poller) read(raw syscall.RawConn) {
 	defer p.running.Done()
 	events := make([]unix.EpollEvent, 256)
+	buf := make([]byte, readChunk)
 	for {
 		var n int
 		var waitErr error
@@ -108,35 +105,26 @@ func (p *poller) collect(raw syscall.RawConn) {
 			c := p.watched[int(e.Fd)]
 			p.mu.Unlock()
 			if c != nil {
-				p.hand(c)
-			}
-		}
-	}
-}
-
-// hand gives c to a worker.
-func (p *poller) hand(c *Client) {
-	select {
-	case p.work <- c:
-	case <-p.done:
-	}
-}
-
-// serve is a worker: it gives each connection handed to it a turn.
-func (p *poller) serve() {
-	defer p.running.Done()
-	buf := make([]byte, readChunk)
-	for {
-		select {
-		case c := <-p.work:
-			if p.watching(c) {
 				c.turn(buf)
 			}
-		case <-p.done:
-			return
 		}
 	}
 }
+
+// resume gives c a turn once its wait for its rate is over, from the
+// timer's own goroutine: c is not watched meanwhile, so no other turn at c
+// can run.
+func (p *poller) resume(c *Client) {
+	if !p.watching(c) {
+		return // it has left
+	}
+	buf := readBuffers.Get().(*[]byte)
+	defer readBuffers.Put(buf)
+	c.turn(*buf)
+}
+
+// readBuffers lends buffers to the turns resumed after a wait.
+var readBuffers = sync.Pool{New: func() any { b := make([]byte, readChunk); return &b }}
 
 // add starts watching c's connection.
 func (p *poller) add(c *Client) error {
@@ -158,7 +146,7 @@ func (p *poller) add(c *Client) error {
 	return nil
 }
 
-// rearm lets epoll report c again: its worker is done with it for now. If
+// rearm lets epoll report c again: its turn is over. If
 // bytes are already waiting, epoll reports it at once.
 func (p *poller) rearm(c *Client) error {
 	p.mu.Lock()
@@ -182,7 +170,7 @@ func (p *poller) remove(c *Client) {
 	_ = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, c.ready.fd, nil)
 }
 
-// watching tells whether c is still watched, that is, has not left.
+// watching tells whether c is still in the poller, that is, has not left.
 func (p *poller) watching(c *Client) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -198,8 +186,7 @@ func (p *poller) close() {
 	if already {
 		return
 	}
-	close(p.done)
-	p.epoll.Close() // ends collect's wait
+	p.epoll.Close() // ends read's wait
 	p.running.Wait()
 }
 

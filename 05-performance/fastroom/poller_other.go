@@ -13,12 +13,12 @@ import (
 
 type poller struct{}
 
-func newPoller(int) (*poller, error) { return nil, nil }
+func newPoller() (*poller, error) { return nil, nil }
 
 func (*poller) add(*Client) error   { return errors.ErrUnsupported }
 func (*poller) rearm(*Client) error { return errors.ErrUnsupported }
 func (*poller) remove(*Client)      {}
-func (*poller) hand(*Client)        {}
+func (*poller) resume(*Client)      {}
 func (*poller) close()              {}
 
 func readSome(syscall.RawConn, []byte) (int, error) { return 0, errors.ErrUnsupported }

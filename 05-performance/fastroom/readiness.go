@@ -14,12 +14,12 @@ import (
 )
 
 // A connection read on readiness (see poller_linux.go) has no goroutine of
-// its own: a worker gives it a turn when it has sent something. What a
+// its own: the poller gives it a turn when it has sent something. What a
 // reader goroutine did by blocking, the turn does with a timer instead:
 //
 //   - waiting for the client's rate: the turn ends, the client is not
 //     watched meanwhile (its next messages wait in its connection, as
-//     before), and a timer hands it back to a worker when its time comes;
+//     before), and a timer gives it its next turn when its time comes;
 //   - noticing a peer that vanished: there is no read to time out, so the
 //     ping timer checks when the client was last heard from;
 //   - waiting for the answer to our close frame: a timer ends the
@@ -32,7 +32,7 @@ import (
 var errNothingYet = errors.New("nothing to read yet")
 
 // readyState is what a connection read on readiness needs besides the
-// Client. Only the worker whose turn it is touches inbox and paid.
+// Client. Only the turn at c, one at a time, touches inbox and paid.
 type readyState struct {
 	raw   syscall.RawConn // the connection's socket
 	fd    int             // its descriptor, for epoll_ctl
@@ -48,7 +48,7 @@ type readyState struct {
 	grace  *time.Timer // ends the connection if our close gets no answer
 }
 
-// readOnReadiness prepares c to be read by the poller's workers, if its
+// readOnReadiness prepares c to be read by the poller, if its
 // connection lets them read it without waiting (a TCP socket does).
 func (c *Client) readOnReadiness() {
 	if c.batch == nil {
@@ -67,7 +67,7 @@ func (c *Client) readOnReadiness() {
 	c.batch.in = c.ready.in
 }
 
-// turn is a worker's turn at c: it reads once what c sent, if it has
+// turn is c's turn: it reads once what c sent, if it has
 // nothing left from before, and acts on every whole message and control
 // frame in order; then c is watched again. The turn ends early, without
 // re-arming c, when c must wait for its rate or its connection ends.
@@ -130,7 +130,7 @@ func (c *Client) act(e event) bool {
 }
 
 // turnCame tells whether c's next message may be handled now. If not, it
-// sets a timer to hand c back to a worker when it may: a worker never
+// sets a timer to give c its next turn when it may: the poller never
 // waits for one client's rate.
 func (c *Client) turnCame() bool {
 	s := c.ready
@@ -146,12 +146,12 @@ func (c *Client) turnCame() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.ended {
-		s.resume = time.AfterFunc(delay, func() { c.room.poller.hand(c) })
+		s.resume = time.AfterFunc(delay, func() { c.room.poller.resume(c) })
 	}
 	return false
 }
 
-// pong answers a ping, from a goroutine of its own: a worker must not wait
+// pong answers a ping, from a goroutine of its own: a turn must not wait
 // on a client that does not read. One pong at a time is enough (RFC 6455
 // lets a pong answer only the latest ping).
 func (c *Client) pong(payload []byte) {

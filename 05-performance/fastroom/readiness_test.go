@@ -16,10 +16,10 @@ import (
 // the plain path (-tags plainreads, or not Linux) every connection has its
 // own reader, and these hold as well.
 
-// A client that sends half a frame holds no one up: not the workers, which
+// A client that sends half a frame holds no one up: not the poller, which
 // must not wait for the rest, and not the other clients. The rest, when it
-// comes, completes the message. There are more such clients than workers,
-// so a worker that waited for one would leave none for the others.
+// comes, completes the message. There are several such clients, more than
+// cores, so that a plain reader goroutine per client is held up by none.
 func TestHalfFrameHoldsNoOneUp(t *testing.T) {
 	tr := newTestRoomWith(t, nil, Quiet())
 	frame := clientFrame(encoded(t, broadcastOf("sent in two halves")))
@@ -38,11 +38,11 @@ func TestHalfFrameHoldsNoOneUp(t *testing.T) {
 	receiver.Until(broadcastOf("sent in two halves"))
 }
 
-// A client with a long backlog of messages cannot keep the workers to
-// itself: a worker reads a connection once per turn, then moves on, so a
+// A client with a long backlog of messages cannot keep the reader to
+// itself: the poller reads a connection once per turn, then moves on, so a
 // quiet client's message gets through while the busy ones still have most
-// of theirs to go. There are as many busy clients as workers; a worker that
-// read each until it had nothing left would pass the quiet message last.
+// of theirs to go. A turn that read each until it had nothing left would
+// pass the quiet message last.
 func TestBusyClientsLetOthersThrough(t *testing.T) {
 	const perBusy = 400 // messages of about 1 KB: 25 turns' worth each
 	tr := newTestRoomWith(t, nil, Quiet(), SendRate(0))

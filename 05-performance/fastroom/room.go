@@ -1,6 +1,7 @@
 // Package fastroom is lesson 2's room made fast and made to face load: the
 // same protocol (lesson 2's room.Message), the same ids and notices, but
-// writes gathered into one system call, buffers held only while in use, and
+// writes gathered into one system call, buffers held only while in use, on
+// Linux no goroutine for a quiet connection (see poller_linux.go), and
 // limits on what clients may make it do (see the lesson's README).
 //
 // Many goroutines touch the room at once, so the registry is guarded by a
@@ -12,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -173,7 +173,7 @@ func (r *Room) join(conn *websocket.Conn) (*Client, error) {
 func (r *Room) startPoller() bool {
 	if !r.pollerTried {
 		r.pollerTried = true
-		p, err := newPoller(runtime.GOMAXPROCS(0))
+		p, err := newPoller()
 		if err != nil {
 			r.log.Printf("Reading every connection with a goroutine of its own: %v", err)
 		}

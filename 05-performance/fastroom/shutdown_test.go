@@ -63,10 +63,9 @@ func TestNoGoroutinesLeftBehind(t *testing.T) {
 		tr.waitForLog(fmt.Sprintf("Client %d disconnected", id))
 	}
 
-	// The room's poller (poller_linux.go), if it has one, serves every
+	// The room's poller (poller_linux.go), if it has one, reads for every
 	// client and lives as long as the room: TestMain checks that Close
 	// ends it.
 	goleak.VerifyNone(t, before,
-		goleak.IgnoreAnyFunction("example.com/wstutorial/05-performance/fastroom.(*poller).collect"),
-		goleak.IgnoreAnyFunction("example.com/wstutorial/05-performance/fastroom.(*poller).serve"))
+		goleak.IgnoreAnyFunction("example.com/wstutorial/05-performance/fastroom.(*poller).read"))
 }

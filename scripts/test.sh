@@ -33,6 +33,7 @@ tools|the tools the checks need (installed when missing, as root)
 gofmt|gofmt -l: every Go file is formatted
 vet|go vet in every module of go.work
 test|go test -race in every module of go.work (transcripts, browser, Node.js interop)
+plain|go test -race -tags plainreads: lesson 5 on its portable reader, as built without epoll
 alone|GOWORK=off go build and go vet: every module also builds on its own
 shellcheck|shellcheck over scripts/ and .ci/run
 lessons|scripts/run.sh --fast --free-ports: every lesson plays, cell by cell
@@ -109,6 +110,11 @@ stage_vet() {
 stage_test() {
 	# shellcheck disable=SC2086 # GO_TEST_FLAGS is a list of flags
 	each_module "go test $GO_TEST_FLAGS ./..." go test $GO_TEST_FLAGS ./...
+}
+
+stage_plain() {
+	# shellcheck disable=SC2086 # GO_TEST_FLAGS is a list of flags
+	(cd "$ROOT" && go test $GO_TEST_FLAGS -tags plainreads ./05-performance/fastroom/...)
 }
 
 stage_alone() {

@@ -192,6 +192,9 @@ func (c *Client) ping() {
 func (c *Client) readLoop() {
 	_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
 	c.conn.SetPongHandler(func(string) error {
+		if c.isStopped() {
+			return nil // a client on its way out: a pong does not put off the end
+		}
 		return c.conn.SetReadDeadline(time.Now().Add(pongWait))
 	})
 	for {
@@ -293,9 +296,12 @@ func describeEnd(err error) string {
 	case errors.As(err, &closeErr) && isGoodbye(closeErr.Code):
 		return ""
 	case errors.As(err, &closeErr):
-		return fmt.Sprintf(" (close code %d %s)", closeErr.Code, closeErr.Text)
+		// The reason is the client's text: quoted and cut like a message.
+		return fmt.Sprintf(" (close code %d %s)", closeErr.Code, room.ForLog(closeErr.Text))
 	case errors.Is(err, websocket.ErrReadLimit):
-		return " (message over the size limit; closed with 1009)"
+		// gorilla sends 1009 for a message over the limit, but drops a
+		// connection whose frame claims a length no frame can have.
+		return " (message over the size limit)"
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return " (no answer to ping, or no reply to our close)"
 	default:

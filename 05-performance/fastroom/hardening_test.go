@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -198,4 +199,58 @@ func TestLoggedPayloadIsQuotedAndCut(t *testing.T) {
 			t.Errorf("a client wrote a line of its own into the log")
 		}
 	}
+}
+
+// Once the room has said goodbye, the client has closeGrace to answer. A
+// client that never answers but sends pongs (a peer may send them unasked)
+// cannot put that off and keep its seat: on either reading path.
+func TestPongsDoNotPutOffTheGoodbye(t *testing.T) {
+	tr := newTestRoom(t)
+	conn, _, err := websocket.DefaultDialer.Dial(tr.url, nil) // never read
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	id := <-tr.idFor(conn.LocalAddr().String())
+	if err := conn.WriteMessage(websocket.TextMessage, []byte{0xff}); err != nil {
+		t.Fatal(err) // not UTF-8: the room says goodbye with 1007
+	}
+	tr.waitForLog(fmt.Sprintf("Client %d sent text that is not UTF-8", id))
+
+	stop := make(chan struct{})
+	ponging := make(chan struct{})
+	go func() {
+		defer close(ponging)
+		tick := time.NewTicker(closeGrace / 10)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				if conn.WriteControl(websocket.PongMessage, nil, time.Now().Add(waitLimit)) != nil {
+					return // the room has cut the connection
+				}
+			}
+		}
+	}()
+	tr.waitForLog(fmt.Sprintf("Client %d disconnected (no answer to ping, or no reply to our close)", id))
+	close(stop)
+	<-ponging
+}
+
+// A close frame's reason is the client's text too: it is logged quoted.
+func TestCloseReasonIsQuoted(t *testing.T) {
+	tr := newTestRoom(t)
+	conn, _, err := websocket.DefaultDialer.Dial(tr.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	id := <-tr.idFor(conn.LocalAddr().String())
+	reason := websocket.FormatCloseMessage(4000, "x\nShutting down")
+	if err := conn.WriteControl(websocket.CloseMessage, reason, time.Now().Add(waitLimit)); err != nil {
+		t.Fatal(err)
+	}
+	tr.waitForLog(fmt.Sprintf(`Client %d disconnected (close code 4000 "x\nShutting down")`, id))
 }

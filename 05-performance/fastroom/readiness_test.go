@@ -3,11 +3,14 @@ package fastroom
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 	"net"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"example.com/wstutorial/02-stateful/room"
 )
@@ -132,4 +135,28 @@ func clientFrame(data []byte) []byte {
 	}
 	frame = append(frame, 0, 0, 0, 0) // the mask key
 	return append(frame, data...)
+}
+
+// A close frame's payload is empty, or a code of two bytes and a reason: one
+// byte alone breaks the protocol (RFC 6455), and gets 1002. gorilla turns
+// it into 1005 (no status) before any handler sees it, so only the path that
+// reads frames itself can tell.
+func TestOneByteCloseGets1002(t *testing.T) {
+	if p, _ := newPoller(); p == nil {
+		t.Skip("the plain reader leaves close frames to gorilla, which reports this one as 1005")
+	} else {
+		p.close()
+	}
+	tr := newTestRoomWith(t, nil, Quiet())
+	conn, _ := dialRoom(t, tr)
+	write(t, conn, []byte{0x88, 0x80 | 1, 0, 0, 0, 0, 0x03}) // FIN close, masked, 1 byte
+
+	_ = conn.SetReadDeadline(time.Now().Add(waitLimit))
+	answer := make([]byte, 4)
+	if _, err := io.ReadFull(conn, answer); err != nil {
+		t.Fatalf("no close frame came back: %v", err)
+	}
+	if answer[0] != 0x88 || binary.BigEndian.Uint16(answer[2:]) != websocket.CloseProtocolError {
+		t.Errorf("the room answered % x, want a close frame with 1002", answer)
+	}
 }

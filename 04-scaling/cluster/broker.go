@@ -149,7 +149,7 @@ func Dial(ctx context.Context, opts Options) (*Broker, error) {
 func (b *Broker) embed() (*Embedded, error) {
 	token := b.opts.Token
 	if token == "" {
-		token = newToken()
+		token = NewToken()
 	}
 	emb, err := StartEmbedded(b.host, b.port, token, b.opts.StateDir)
 	if err != nil {
@@ -158,7 +158,7 @@ func (b *Broker) embed() (*Embedded, error) {
 	// Only the winner of the port writes its token: a loser would
 	// overwrite the winner's with one that opens nothing.
 	if b.opts.Token == "" {
-		if err := writeToken(tokenFile(b.opts.StateDir, b.port), token); err != nil {
+		if err := WriteToken(TokenFile(b.opts.StateDir, b.port), token); err != nil {
 			emb.Close()
 			return nil, err
 		}
@@ -171,7 +171,7 @@ func (b *Broker) token() string {
 	if b.opts.Token != "" || !b.local {
 		return b.opts.Token
 	}
-	return readToken(tokenFile(b.opts.StateDir, b.port))
+	return ReadToken(TokenFile(b.opts.StateDir, b.port))
 }
 
 // reconnectFailed is called by nats.go each time an attempt to get back to

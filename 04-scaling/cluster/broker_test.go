@@ -159,7 +159,7 @@ func TestEmbeddedBrokerRequiresItsToken(t *testing.T) {
 	if other.embedded != nil {
 		t.Fatal("a second instance started a second broker")
 	}
-	info, err := os.Stat(tokenFile(opts.StateDir, host.port))
+	info, err := os.Stat(TokenFile(opts.StateDir, host.port))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func TestEmbeddedBrokerWritesNoData(t *testing.T) {
 		}
 		return nil
 	})
-	if want := []string{tokenFile(opts.StateDir, b.port)}; fmt.Sprint(files) != fmt.Sprint(want) {
+	if want := []string{TokenFile(opts.StateDir, b.port)}; fmt.Sprint(files) != fmt.Sprint(want) {
 		t.Errorf("files in the state directory: %v, want only %v", files, want)
 	}
 }

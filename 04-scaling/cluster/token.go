@@ -25,23 +25,29 @@ import (
 //     same way: every instance reads the file for that port each time it
 //     connects, and a new broker (one that took over from a dead one)
 //     brings a new token.
+//
+// The helpers are exported because lesson 7's server shares its embedded
+// server's token the same way.
 
-// newToken returns a fresh random token: 128 bits, as hex.
-func newToken() string {
+// NewToken returns a fresh random token: 128 bits, as hex.
+func NewToken() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // never fails (crypto/rand panics instead)
 	return hex.EncodeToString(b)
 }
 
-// tokenFile is where the token of the embedded broker on port is kept.
-func tokenFile(stateDir string, port int) string {
+// TokenFile is where the token of the embedded broker on port is kept:
+// nats-PORT.token in stateDir. The port names the file because the port is
+// what instances on this machine share to find the broker.
+func TokenFile(stateDir string, port int) string {
 	return filepath.Join(stateDir, fmt.Sprintf("nats-%d.token", port))
 }
 
-// writeToken stores token at path, readable only by this user. It writes a
-// temporary file and renames it, so that an instance reading the file at the
-// same moment gets the old token or the new one, never half of one.
-func writeToken(path, token string) error {
+// WriteToken stores token at path, readable only by this user (mode 0600),
+// creating the directory if needed. It writes a temporary file and renames
+// it, so that an instance reading the file at the same moment gets the old
+// token or the new one, never half of one.
+func WriteToken(path, token string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("token: %w", err)
 	}
@@ -63,10 +69,11 @@ func writeToken(path, token string) error {
 	return nil
 }
 
-// readToken returns the token stored at path, or "" if there is none (no
+// ReadToken returns the token stored at path, or "" if there is none (no
 // embedded broker has run on that port yet: a NATS server started by hand
-// may need none).
-func readToken(path string) string {
+// may need none). Read it again at every connection attempt: a broker that
+// has been restarted has a new token.
+func ReadToken(path string) string {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return ""

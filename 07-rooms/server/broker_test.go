@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"example.com/wstutorial/04-scaling/cluster"
 	"example.com/wstutorial/07-rooms/rooms"
 	"example.com/wstutorial/progtest"
 	"github.com/nats-io/nats.go"
@@ -30,7 +31,7 @@ func TestEmbeddedBrokerRequiresItsToken(t *testing.T) {
 		}
 		t.Fatalf("connecting without the token: %v; want %v", err, nats.ErrAuthorization)
 	}
-	read := readToken(state, embedded.URL())
+	read := embeddedToken(state, embedded.URL())
 	if read == "" || read != token {
 		t.Fatalf("the token file holds %q, want the server's token", read)
 	}
@@ -39,7 +40,7 @@ func TestEmbeddedBrokerRequiresItsToken(t *testing.T) {
 		t.Fatalf("connecting with the token from the file: %v", err)
 	}
 	nc.Close()
-	info, err := os.Stat(tokenFile(state, embedded.Port()))
+	info, err := os.Stat(cluster.TokenFile(state, embedded.Port()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func TestEmbeddedBrokerRequiresItsToken(t *testing.T) {
 		}
 		t.Fatalf("connecting with a wrong token: %v; want %v", err, nats.ErrAuthorization)
 	}
-	if token := readToken(state, embedded.URL()); token != "" {
+	if token := embeddedToken(state, embedded.URL()); token != "" {
 		t.Errorf("a token file was written (%q), want none", token)
 	}
 }

@@ -17,10 +17,12 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -33,6 +35,10 @@ import (
 
 // errUsage is returned for a command line the flag package has reported.
 var errUsage = errors.New("bad command line")
+
+// tokenVariable names the environment variable that holds the NATS token of
+// a real deployment, the same for the NATS servers and every instance.
+const tokenVariable = "NATS_TOKEN"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -112,7 +118,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// The file is read at every reconnection: an embedded server that
 		// was restarted made up a new token, written a moment after it
 		// started listening. Until then it refuses the old one; keep trying.
-		options = append(options, nats.TokenHandler(func() string { return readToken(*state, *natsURL) }),
+		options = append(options, nats.TokenHandler(func() string { return embeddedToken(*state, *natsURL) }),
 			nats.IgnoreAuthErrorAbort())
 	}
 	nc, err := nats.Connect(*natsURL, options...)
@@ -154,10 +160,12 @@ func routes(srv *rooms.Server, origins []string) http.Handler {
 }
 
 // startNATS starts lesson 4's embedded NATS server with JetStream on
-// hostport, which lets in only the clients that present the token. If
-// *token is empty, it makes one up and writes it to the token file of the
-// server's port in stateDir. The history lives in memory; JetStream's
-// directory, in stateDir too, stays empty. stop shuts the server down and
+// hostport, which lets in only the clients that present the token: without
+// one, any program on the machine could publish made-up events into any room,
+// or purge the history. If *token is empty, it makes one up and shares it as
+// lesson 4 does (04-scaling/cluster/token.go): in the token file of the
+// server's port in stateDir, which only this user can read. The history
+// lives in memory; JetStream's directory, in stateDir too, stays empty. stop shuts the server down and
 // removes both the directory and the token file, if any; a crash leaves
 // nothing in the system's temporary directory.
 func startNATS(hostport string, token *string, stateDir string) (embedded *cluster.Embedded, stop func(), err error) {
@@ -173,16 +181,31 @@ func startNATS(hostport string, token *string, stateDir string) (embedded *clust
 		embedded, err = cluster.StartEmbedded(host, port, *token, stateDir)
 		return embedded, func() { embedded.Close() }, err
 	}
-	*token = newToken()
+	*token = cluster.NewToken()
 	if embedded, err = cluster.StartEmbedded(host, port, *token, stateDir); err != nil {
 		return nil, nil, err
 	}
-	path := tokenFile(stateDir, embedded.Port())
-	if err := writeToken(path, *token); err != nil {
+	path := cluster.TokenFile(stateDir, embedded.Port())
+	if err := cluster.WriteToken(path, *token); err != nil {
 		embedded.Close()
 		return nil, nil, err
 	}
 	return embedded, func() { embedded.Close(); os.Remove(path) }, nil
+}
+
+// embeddedToken returns the token of the embedded NATS server at natsURL, if
+// that is a single address with a port and an instance on this machine wrote
+// its token; "" otherwise (a NATS server run by hand may need none).
+func embeddedToken(stateDir, natsURL string) string {
+	u, err := url.Parse(natsURL)
+	if err != nil || strings.Contains(natsURL, ",") {
+		return ""
+	}
+	port, err := strconv.Atoi(u.Port())
+	if err != nil {
+		return ""
+	}
+	return cluster.ReadToken(cluster.TokenFile(stateDir, port))
 }
 
 // defaultStateDir is the lesson's own directory in the user's cache, where

@@ -50,7 +50,19 @@ type Browser struct {
 }
 
 // Start starts the browser at execPath. Close it when done.
+//
+// A browser that fails to start is tried once more: on a machine under
+// heavy load Chromium's launcher now and then dies before it is up, which
+// says nothing about the page under test.
 func Start(execPath string) (*Browser, error) {
+	b, err := start(execPath)
+	if err != nil {
+		b, err = start(execPath)
+	}
+	return b, err
+}
+
+func start(execPath string) (*Browser, error) {
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(execPath),
 		chromedp.Flag("headless", true),

@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	example.com/wstutorial/02-stateful v0.0.0
+	example.com/wstutorial/05-performance v0.0.0
 	example.com/wstutorial/progtest v0.0.0
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
@@ -22,11 +23,12 @@ require (
 	github.com/prometheus/client_model v0.6.3 // indirect
 	github.com/prometheus/common v0.72.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
-	golang.org/x/sys v0.48.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 
 replace (
 	example.com/wstutorial/02-stateful => ../02-stateful
+	example.com/wstutorial/05-performance => ../05-performance
 	example.com/wstutorial/progtest => ../progtest
 )

@@ -340,7 +340,7 @@ func (c *Client) writeLoop() {
 				c.stop(0, "") // the connection is broken: stop taking messages
 			}
 		}
-		c.room.budget.release(sizeOf(batch))
+		c.room.budget.Release(int64(sizeOf(batch)))
 	}
 }
 

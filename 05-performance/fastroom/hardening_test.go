@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"example.com/wstutorial/02-stateful/room"
+	"example.com/wstutorial/05-performance/budget"
 	"example.com/wstutorial/progtest"
 )
 
@@ -50,7 +51,7 @@ func TestRateLimitHoldsWhileDropped(t *testing.T) {
 func TestRoomBudgetHoldsReadersBack(t *testing.T) {
 	const limit = 1000
 	r := New(log.New(io.Discard, "", 0), SendRate(0))
-	r.budget = newBudget(limit)
+	r.budget = budget.New(limit)
 	for id := 1; id <= 3; id++ {
 		c := newClient(r, id, nil) // no connection, and no writer:
 		c.out.writing = true       // the test plays the writers
@@ -69,18 +70,18 @@ func TestRoomBudgetHoldsReadersBack(t *testing.T) {
 	}()
 	data, _ := room.Encode(m)
 	full := int64(limit / (2 * len(data)) * 2 * len(data)) // whole broadcasts to the two others
-	progtest.WaitUntil(t, "the budget used", func() bool { return r.budget.queued() >= full })
+	progtest.WaitUntil(t, "the budget used", func() bool { return r.budget.Queued() >= full })
 	sender.stopOnce.Do(func() { close(sender.stopped) }) // ends the reader's wait
 	n := <-passed
-	if queued := r.budget.queued(); n == 20 || queued > limit {
+	if queued := r.budget.Queued(); n == 20 || queued > limit {
 		t.Fatalf("the reader passed on %d broadcasts, %d bytes queued, with a budget of %d", n, queued, limit)
 	}
 
 	// Once written, the bytes leave the budget.
 	for _, c := range r.clients {
-		r.budget.release(sizeOf(c.out.take(nil)))
+		r.budget.Release(int64(sizeOf(c.out.take(nil))))
 	}
-	if queued := r.budget.queued(); queued != 0 {
+	if queued := r.budget.Queued(); queued != 0 {
 		t.Errorf("%d bytes still counted after the writers took everything", queued)
 	}
 }

@@ -63,7 +63,7 @@ func newTestRoomWith(t testing.TB, allowedOrigins []string, opts ...Option) *tes
 	t.Cleanup(func() {
 		closeWithin(tr.Room, waitLimit)
 		// Every byte queued was written or thrown away, and counted out.
-		if n := tr.budget.queued(); n != 0 {
+		if n := tr.budget.Queued(); n != 0 {
 			t.Errorf("the room's budget still counts %d bytes after Close", n)
 		}
 	})

@@ -56,7 +56,7 @@ func BenchmarkIdleConnection(b *testing.B) {
 		// the plain path (not Linux, or -tags plainreads) each client still
 		// has a reader goroutine.
 		progtest.WaitUntil(b, "the join notices to be written", func() bool {
-			return r.budget.queued() == 0
+			return r.budget.Queued() == 0
 		})
 		heapAfter, stacksAfter := liveMemory()
 		heap += float64(int64(heapAfter)-int64(heapBefore)) / n

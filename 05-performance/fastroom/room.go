@@ -21,6 +21,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"example.com/wstutorial/02-stateful/room"
+	"example.com/wstutorial/05-performance/budget"
 )
 
 // ErrClosed is why join refuses a client once the room has been closed for shutdown.
@@ -33,9 +34,9 @@ var errCutOff = errors.New("still open at the end of the shutdown")
 type Room struct {
 	log      *log.Logger
 	quiet    bool
-	sendRate rate.Limit // messages a second each client may send; rate.Inf: no limit
-	maxConns int64      // connections the room takes at once
-	budget   *budget    // bytes queued for all the writers together
+	sendRate rate.Limit     // messages a second each client may send; rate.Inf: no limit
+	maxConns int64          // connections the room takes at once
+	budget   *budget.Budget // bytes queued for all the writers together
 
 	// Lines a client can cause at will are logged at a bounded rate.
 	badInput *rateLog // bad messages
@@ -102,6 +103,22 @@ const DefaultMaxConns = 10_000
 // handshake is refused with 503 (Service Unavailable).
 func MaxConns(n int) Option { return func(r *Room) { r.maxConns = int64(n) } }
 
+// The room's budget bounds the bytes queued for all the writers together, as
+// the rate limit bounds what each client sends (see the budget package).
+const (
+	// roomBudget is how many bytes of deliveries may wait in all the
+	// outboxes together. A message that goes to 100 clients counts 100
+	// times, so the memory it stands for is less: the clients share one
+	// copy.
+	roomBudget = 32 << 20
+
+	// maxQueuedBytes is how many bytes may wait for one client; a client
+	// further behind is dropped as too slow. It is a small share of the
+	// budget, so that a few clients that stopped reading cannot use it all
+	// up and hold everyone else back.
+	maxQueuedBytes = roomBudget / 2
+)
+
 // New returns an empty room that logs to logger.
 func New(logger *log.Logger, opts ...Option) *Room {
 	r := &Room{
@@ -109,7 +126,7 @@ func New(logger *log.Logger, opts ...Option) *Room {
 		clients:  make(map[int]*Client),
 		sendRate: DefaultSendRate,
 		maxConns: DefaultMaxConns,
-		budget:   newBudget(roomBudget),
+		budget:   budget.New(roomBudget),
 		badInput: &rateLog{log: logger},
 		refusals: &rateLog{log: logger},
 	}
@@ -192,7 +209,7 @@ func (r *Room) leave(c *Client) {
 }
 
 // broadcast is called by c's reader with a message c sent. It waits until
-// the message's deliveries fit in the room's budget (see budget.go), and
+// the message's deliveries fit in the room's budget (see the budget package), and
 // returns false, having delivered nothing, if c is stopped meanwhile.
 func (r *Room) broadcast(c *Client, m room.Message) bool {
 	data, err := room.Encode(m)
@@ -203,7 +220,7 @@ func (r *Room) broadcast(c *Client, m room.Message) bool {
 	// The room may change while we wait: count for everyone now, and
 	// correct the count once the message is queued.
 	counted := int64((len(data) + 10) * max(r.Len()-1, 0)) // 10: the largest frame header
-	if !r.budget.take(counted, c.stopped) {
+	if !r.budget.Take(counted, c.stopped) {
 		return false
 	}
 	if !r.quiet {
@@ -211,7 +228,7 @@ func (r *Room) broadcast(c *Client, m room.Message) bool {
 	}
 	frame := textFrame(data)
 	queued := r.deliver(c.id, frame)
-	r.budget.add(int64(queued*len(frame)) - counted)
+	r.budget.Add(int64(queued*len(frame)) - counted)
 	return true
 }
 
@@ -227,7 +244,7 @@ func (r *Room) Deliver(from int, m room.Message) {
 	}
 	frame := textFrame(data)
 	queued := r.deliver(from, frame)
-	r.budget.add(int64(queued * len(frame)))
+	r.budget.Add(int64(queued * len(frame)))
 }
 
 // deliver queues a frame for everyone but from and returns for how many.

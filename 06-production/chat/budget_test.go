@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"example.com/wstutorial/02-stateful/room"
+	"example.com/wstutorial/05-performance/budget"
 	"example.com/wstutorial/progtest"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
@@ -20,10 +21,10 @@ func TestBudgetKeepsEveryoneWhoReads(t *testing.T) {
 		flooders = 4
 		each     = 150  // messages per flooder: together, more than a queue
 		size     = 1000 // bytes of text per message
-		budget   = 16 * size * flooders
+		limit    = 16 * size * flooders
 	)
 	tr := startRoom(t, Limits{MaxConns: flooders + 1, PingPeriod: time.Minute},
-		func(r *Room) { r.budget = newBudget(budget) })
+		func(r *Room) { r.budget = budget.New(limit) })
 	watcher := tr.dial(t, "watcher")
 	tr.log.WaitFor("^watcher connected")
 	// The flooders read everything too (their recorders keep it unread).

@@ -103,13 +103,13 @@ func (c *Client) pongWait() time.Duration { return 2 * c.room.limits.PingPeriod 
 // they are never released before they are counted.
 func (c *Client) queue(msg *outgoing) bool {
 	size := int64(len(msg.data))
-	c.room.budget.add(size)
+	c.room.budget.Add(size)
 	select {
 	case c.send <- msg:
 		c.room.metrics.Queued.Inc()
 		return true
 	default:
-		c.room.budget.release(size)
+		c.room.budget.Release(size)
 		return false
 	}
 }
@@ -118,7 +118,7 @@ func (c *Client) queue(msg *outgoing) bool {
 // is written or thrown away.
 func (c *Client) unqueue(msg *outgoing) {
 	c.room.metrics.Queued.Dec()
-	c.room.budget.release(int64(len(msg.data)))
+	c.room.budget.Release(int64(len(msg.data)))
 }
 
 // discardQueue throws away what is left in the send queue: it will never be

@@ -53,7 +53,7 @@ func startRoom(t *testing.T, limits Limits, setup ...func(*Room)) *testRoom {
 		defer cancel()
 		r.Close(ctx)
 		srv.Close()
-		if n := r.budget.counted(); n != 0 {
+		if n := r.budget.Queued(); n != 0 {
 			t.Errorf("the room's budget still counts %d bytes once every client has gone", n)
 		}
 	})
@@ -86,11 +86,4 @@ func (r *Room) clientNamed(t *testing.T, name string) *Client {
 	}
 	t.Fatalf("no %s in the room", name)
 	return nil
-}
-
-// counted returns how many bytes the budget counts.
-func (b *budget) counted() int64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.queued
 }

@@ -6,7 +6,7 @@
 //   - a cap on connections, so the server refuses clients it cannot serve
 //     (503) instead of failing in silence at its file limit;
 //   - a rate limit on what each client sends, which holds to its last message;
-//   - a budget for what all of them send together (budget.go);
+//   - a budget for what all of them send together (lesson 5's budget package);
 //   - a ping period that can be set, to stay under a proxy's idle timeout;
 //   - metrics for everything, and bad input logged at a bounded rate.
 //
@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"example.com/wstutorial/02-stateful/room"
+	"example.com/wstutorial/05-performance/budget"
 	"example.com/wstutorial/06-production/lograte"
 	"example.com/wstutorial/06-production/metrics"
 	"github.com/gorilla/websocket"
@@ -31,6 +32,14 @@ import (
 
 // ErrClosed is why Join refuses a client once the room is shutting down.
 var ErrClosed = errors.New("room closed")
+
+// roomBudget is how many bytes of deliveries may wait in all the send queues
+// together (see the budget package for why a room needs one). A message to
+// 100 clients counts 100 times; the memory it takes is less, as the queues
+// share one copy. It holds eight full queues of the largest messages, so that
+// a few clients that stopped reading, each on its way to being dropped,
+// cannot hold back everyone else.
+const roomBudget = 8 * sendQueue * maxMessageSize
 
 // Limits are the room's settings that a deployment tunes.
 type Limits struct {
@@ -45,8 +54,8 @@ type Room struct {
 	noisy   *lograte.Logger // for lines a client can cause at will
 	metrics *metrics.Metrics
 	limits  Limits
-	seats   chan struct{} // one token per connection, held from handshake to goodbye
-	budget  *budget       // bytes waiting in all the send queues together
+	seats   chan struct{}  // one token per connection, held from handshake to goodbye
+	budget  *budget.Budget // bytes waiting in all the send queues together
 
 	mu      sync.Mutex
 	clients map[*Client]bool
@@ -64,7 +73,7 @@ func New(logger *log.Logger, m *metrics.Metrics, limits Limits) *Room {
 		metrics: m,
 		limits:  limits,
 		seats:   make(chan struct{}, limits.MaxConns),
-		budget:  newBudget(roomBudget),
+		budget:  budget.New(roomBudget),
 		clients: make(map[*Client]bool),
 	}
 }
@@ -131,11 +140,11 @@ func (r *Room) broadcast(from *Client, m room.Message) {
 	// Room for a delivery to everyone else; deliver counts what it really
 	// queues, and the reservation is given back after it.
 	reserved := int64(len(data)) * int64(max(0, r.Len()-1))
-	if !r.budget.take(reserved, from.done) {
+	if !r.budget.Take(reserved, from.done) {
 		return // removed while waiting: nothing more of it is passed on
 	}
 	r.deliver(from, data)
-	r.budget.release(reserved)
+	r.budget.Release(reserved)
 }
 
 // announce tells everyone but c the notice m. Notices do not wait for the

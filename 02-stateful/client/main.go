@@ -131,7 +131,11 @@ func (m *member) await(typ string) error {
 	_ = m.conn.SetReadDeadline(time.Now().Add(waitLimit))
 	for {
 		var msg room.Message
-		if err := m.conn.ReadJSON(&msg); err != nil {
+		err := m.conn.ReadJSON(&msg)
+		if websocket.IsCloseError(err, websocket.CloseGoingAway) {
+			return fmt.Errorf("%s: the server shut down (%w)", m.name, err)
+		}
+		if err != nil {
 			return fmt.Errorf("%s: %w", m.name, err)
 		}
 		m.out.Printf("%s received %s message: %s", m.name, msg.Type, msg.Payload)

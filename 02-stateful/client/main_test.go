@@ -82,7 +82,7 @@ func TestClientErrors(t *testing.T) {
 		{"not a WebSocket URL", "http://localhost:5406", `^client: Client 1: cannot connect to http://localhost:5406: .*malformed ws or wss URL$`},
 		{"not a URL", "::", `^client: Client 1: cannot connect to ::: `},
 		{"a web page", pageURL, `^client: Client 1: cannot connect to ` + regexp.QuoteMeta(pageURL) + `: websocket: bad handshake \(HTTP 200 OK\): that is a web page; lesson 3 serves its WebSocket at /ws$`},
-		{"server shuts down", "ws" + strings.TrimPrefix(hangUp.URL, "http"), `^client: Client [12]: websocket: close 1001 \(going away\)$`},
+		{"server shuts down", "ws" + strings.TrimPrefix(hangUp.URL, "http"), `^client: Client [12]: the server shut down \(websocket: close 1001 \(going away\)\)$`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gorilla/websocket"
 	"go.uber.org/goleak"
@@ -132,27 +131,9 @@ func TestPongsDoNotPutOffTheGoodbye(t *testing.T) {
 	}
 	tr.waitForLog(fmt.Sprintf("Client %d sent text that is not UTF-8", id))
 
-	stop := make(chan struct{})
-	pinging := make(chan struct{})
-	go func() {
-		defer close(pinging)
-		tick := time.NewTicker(closeGrace / 10)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				if conn.WriteControl(websocket.PongMessage, nil, time.Now().Add(waitLimit)) != nil {
-					return // the room has cut the connection
-				}
-			}
-		}
-	}()
+	progtest.SendPongs(t, conn, closeGrace/10)
 	line := tr.waitForLog(fmt.Sprintf("Client %d disconnected", id))
 	if !strings.HasSuffix(line, `i/o timeout"`) {
 		t.Errorf("logged %q, want the read to have timed out", line)
 	}
-	close(stop)
-	<-pinging
 }

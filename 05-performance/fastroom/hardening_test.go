@@ -218,26 +218,8 @@ func TestPongsDoNotPutOffTheGoodbye(t *testing.T) {
 	}
 	tr.waitForLog(fmt.Sprintf("Client %d sent text that is not UTF-8", id))
 
-	stop := make(chan struct{})
-	ponging := make(chan struct{})
-	go func() {
-		defer close(ponging)
-		tick := time.NewTicker(closeGrace / 10)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				if conn.WriteControl(websocket.PongMessage, nil, time.Now().Add(waitLimit)) != nil {
-					return // the room has cut the connection
-				}
-			}
-		}
-	}()
+	progtest.SendPongs(t, conn, closeGrace/10)
 	tr.waitForLog(fmt.Sprintf("Client %d disconnected (no answer to ping, or no reply to our close)", id))
-	close(stop)
-	<-ponging
 }
 
 // A close frame's reason is the client's text too: it is logged quoted.

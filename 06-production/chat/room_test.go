@@ -47,23 +47,7 @@ func TestPongsDoNotKeepARemovedClient(t *testing.T) {
 	}
 	tr.log.WaitFor("^mallory sent text that is not UTF-8")
 
-	stop, pinging := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(pinging)
-		tick := time.NewTicker(closeGrace / 10)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				if conn.WriteControl(websocket.PongMessage, nil, time.Now().Add(time.Second)) != nil {
-					return // the room has cut the connection
-				}
-			}
-		}
-	}()
-	defer func() { close(stop); <-pinging }()
+	progtest.SendPongs(t, conn, closeGrace/10)
 	tr.log.WaitFor(`^mallory disconnected \(no answer to ping, or no reply to our close\)$`)
 	// Its seat, the room's only one, is given back, and taken again.
 	progtest.WaitUntil(t, "the seat given back", func() bool { return len(tr.seats) == 0 })

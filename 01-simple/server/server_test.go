@@ -19,27 +19,16 @@ func TestKeepalive(t *testing.T) {
 	defaultWait, defaultPeriod := pongWait, pingPeriod
 	pongWait, pingPeriod = 500*time.Millisecond, 100*time.Millisecond
 	t.Cleanup(func() { pongWait, pingPeriod = defaultWait, defaultPeriod })
-	logs := progtest.NewLog(t)
-	srv := httptest.NewServer(newServer(log.New(logs, "", 0)))
-	defer srv.Close()
-	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+	logs, url := startServer(t)
 
 	// gorilla answers a ping only while the connection is being read, so a
 	// connection nobody reads never answers.
-	silent, _, err := websocket.DefaultDialer.Dial(url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer silent.Close()
+	dial(t, url) // the silent client
 	logs.WaitFor(`^Client disconnected: no answer to our pings for 500ms$`)
 
 	// A client that reads answers every ping. It hears several, spanning
 	// more than pongWait, and is still connected: it can still send.
-	live, _, err := websocket.DefaultDialer.Dial(url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer live.Close()
+	live := dial(t, url)
 	pings := make(chan struct{}, 100)
 	live.SetPingHandler(func(data string) error {
 		pings <- struct{}{}
@@ -71,14 +60,8 @@ func TestKeepalive(t *testing.T) {
 // What a client sends is logged quoted on one line, so it cannot forge log
 // lines, and cut short.
 func TestReceivedTextIsQuoted(t *testing.T) {
-	logs := progtest.NewLog(t)
-	srv := httptest.NewServer(newServer(log.New(logs, "", 0)))
-	defer srv.Close()
-	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	logs, url := startServer(t)
+	conn := dial(t, url)
 
 	for _, text := range []string{"x\nClient disconnected\n\x1b[2J", strings.Repeat("y", 1000)} {
 		if err := conn.WriteMessage(websocket.TextMessage, []byte(text)); err != nil {
@@ -91,18 +74,32 @@ func TestReceivedTextIsQuoted(t *testing.T) {
 
 // A close frame's reason is the client's text too: it is logged quoted.
 func TestCloseReasonIsQuoted(t *testing.T) {
-	logs := progtest.NewLog(t)
-	srv := httptest.NewServer(newServer(log.New(logs, "", 0)))
-	defer srv.Close()
-	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	logs, url := startServer(t)
+	conn := dial(t, url)
 
 	reason := websocket.FormatCloseMessage(4000, "x\nShutting down\x1b[2J")
 	if err := conn.WriteControl(websocket.CloseMessage, reason, time.Now().Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	logs.WaitFor(`^Client disconnected with close code 4000: "x\\nShutting down\\x1b\[2J"$`)
+}
+
+// startServer serves a server that logs to the returned log until the test
+// ends, and returns its ws:// URL.
+func startServer(t *testing.T) (*progtest.Log, string) {
+	logs := progtest.NewLog(t)
+	srv := httptest.NewServer(newServer(log.New(logs, "", 0)))
+	t.Cleanup(srv.Close)
+	return logs, "ws" + strings.TrimPrefix(srv.URL, "http")
+}
+
+// dial connects to url; the connection is closed when the test ends.
+func dial(t *testing.T, url string) *websocket.Conn {
+	t.Helper()
+	conn, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }

@@ -45,7 +45,7 @@ type Limits struct {
 	// most twice as long (see storedSize), and the stream refuses longer ones.
 	MaxMessage int
 
-	Storage  nats.StorageType // memory (the zero value) or file
+	Storage  nats.StorageType // memory or file (the zero value, as in nats.go); the server's -storage says memory
 	Replicas int              // copies of each stream, on a NATS cluster
 }
 
@@ -78,7 +78,7 @@ type stored struct {
 }
 
 // OpenHistory creates the streams, or updates their limits if they exist.
-// In memory (the default), a broker restart loses the history (clients that
+// In memory (the server's default), a broker restart loses the history (clients that
 // come back are then told it is truncated), but nothing is left on disk.
 func OpenHistory(nc *nats.Conn, limits Limits) (*History, error) {
 	js, err := nc.JetStream()
@@ -113,7 +113,8 @@ func OpenHistory(nc *nats.Conn, limits Limits) (*History, error) {
 		Replicas: limits.Replicas,
 	}}
 	for _, cfg := range streams {
-		if _, err := js.AddStream(cfg); errors.Is(err, nats.ErrStreamNameAlreadyInUse) {
+		_, err := js.AddStream(cfg)
+		if errors.Is(err, nats.ErrStreamNameAlreadyInUse) {
 			_, err = js.UpdateStream(cfg)
 		}
 		if err != nil {

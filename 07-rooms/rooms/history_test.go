@@ -57,3 +57,22 @@ func TestHistoryOnDisk(t *testing.T) {
 		}
 	}
 }
+
+// OpenHistory reports a stream it could neither create nor update, here
+// because JetStream cannot change a stream's storage once it exists, rather
+// than carrying on with a history other than the one asked for.
+func TestOpenHistoryReportsAStreamItCannotUpdate(t *testing.T) {
+	ns := startJetStream(t)
+	nc, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if _, err := OpenHistory(nc, Limits{PerRoom: 10, MaxAge: time.Hour, Storage: nats.MemoryStorage}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = OpenHistory(nc, Limits{PerRoom: 10, MaxAge: time.Hour, Storage: nats.FileStorage})
+	if err == nil || !strings.Contains(err.Error(), "stream "+StreamName) {
+		t.Errorf("reopening the history on file storage: %v, want an error naming the stream", err)
+	}
+}

@@ -60,10 +60,6 @@ const (
 // most 123 bytes of text.
 var ErrUnavailable = errors.New("cluster unreachable, try again later")
 
-// errNotSettled is why a client is turned away while connected: this
-// instance has not checked the id counter on this connection yet.
-var errNotSettled = errors.New("the id counter is not checked yet on this connection")
-
 // Local is the room of this instance's own clients; *room.Room is one.
 type Local interface {
 	Deliver(from int, m room.Message)

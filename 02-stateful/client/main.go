@@ -107,9 +107,9 @@ func join(name, url string, out *log.Logger) (*member, error) {
 	if err != nil {
 		if resp != nil { // the server answered, but not with a WebSocket
 			err = fmt.Errorf("%w (HTTP %s)", err, resp.Status)
-		}
-		if resp != nil && resp.StatusCode == http.StatusOK {
-			err = fmt.Errorf("%w: that is a web page; lesson 3 serves its WebSocket at /ws", err)
+			if resp.StatusCode == http.StatusOK {
+				err = fmt.Errorf("%w: that is a web page; lesson 3 serves its WebSocket at /ws", err)
+			}
 		}
 		return nil, fmt.Errorf("%s: cannot connect to %s: %w", name, url, err)
 	}

@@ -6,6 +6,7 @@ require (
 	example.com/wstutorial/02-stateful v0.0.0
 	example.com/wstutorial/03-browser v0.0.0
 	example.com/wstutorial/04-scaling v0.0.0
+	example.com/wstutorial/05-performance v0.0.0
 	example.com/wstutorial/progtest v0.0.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/gorilla/websocket v1.5.3
@@ -26,12 +27,13 @@ require (
 	github.com/nats-io/nkeys v0.4.16 // indirect
 	github.com/nats-io/nuid v1.0.1 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
-	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
 )
 
 replace (
 	example.com/wstutorial/02-stateful => ../02-stateful
 	example.com/wstutorial/03-browser => ../03-browser
 	example.com/wstutorial/04-scaling => ../04-scaling
+	example.com/wstutorial/05-performance => ../05-performance
 	example.com/wstutorial/progtest => ../progtest
 )

@@ -22,6 +22,7 @@ import (
 
 	"example.com/wstutorial/02-stateful/room"
 	"example.com/wstutorial/05-performance/budget"
+	"example.com/wstutorial/05-performance/ratelog"
 )
 
 // ErrClosed is why join refuses a client once the room has been closed for shutdown.
@@ -39,8 +40,8 @@ type Room struct {
 	budget   *budget.Budget // bytes queued for all the writers together
 
 	// Lines a client can cause at will are logged at a bounded rate.
-	badInput *rateLog // bad messages
-	refusals *rateLog // refused handshakes
+	badInput *ratelog.Log // bad messages
+	refusals *ratelog.Log // refused handshakes
 
 	open atomic.Int64 // connections admitted and not yet gone
 
@@ -127,8 +128,8 @@ func New(logger *log.Logger, opts ...Option) *Room {
 		sendRate: DefaultSendRate,
 		maxConns: DefaultMaxConns,
 		budget:   budget.New(roomBudget),
-		badInput: &rateLog{log: logger},
-		refusals: &rateLog{log: logger},
+		badInput: ratelog.New(logger),
+		refusals: ratelog.New(logger),
 	}
 	for _, opt := range opts {
 		opt(r)
@@ -302,6 +303,6 @@ func (r *Room) Close(ctx context.Context) {
 	if p != nil {
 		p.close()
 	}
-	r.badInput.flush("bad messages")
-	r.refusals.flush("refused connections")
+	r.badInput.Flush("bad messages")
+	r.refusals.Flush("refused connections")
 }

@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 
 	"example.com/wstutorial/02-stateful/room"
+	"example.com/wstutorial/05-performance/ratelog"
 	"github.com/gorilla/websocket"
 )
 
@@ -72,9 +73,10 @@ type Server struct {
 	history *History
 	opts    Options
 
-	// Lines a client or a failing broker can cause at will, each kind
-	// logged at a bounded rate.
-	badInput, refusals, drops, failures *rateLog
+	// Lines a client or a failing broker can cause at will (a bad message
+	// each, a refusal each, a line for every message while NATS is down),
+	// each kind logged at a bounded rate, as in lesson 5.
+	badInput, refusals, drops, failures *ratelog.Log
 
 	open atomic.Int64 // connections admitted and not yet gone
 
@@ -89,7 +91,7 @@ type Server struct {
 func NewServer(logger *log.Logger, history *History, opts Options) *Server {
 	return &Server{
 		log: logger, history: history, opts: opts, rooms: make(map[string]*Room),
-		badInput: newRateLog(logger), refusals: newRateLog(logger), drops: newRateLog(logger), failures: newRateLog(logger),
+		badInput: ratelog.New(logger), refusals: ratelog.New(logger), drops: ratelog.New(logger), failures: ratelog.New(logger),
 	}
 }
 

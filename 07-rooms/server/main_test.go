@@ -79,6 +79,10 @@ func TestWalkthrough(t *testing.T) {
 	a.WaitFor("^Client 3 left room kitchen$", startLimit)
 	bob.Close()
 	expect(alice, "client:disconnected")
+	// The notice can reach Alice before A logs the leave (the line waits for
+	// the stream's acknowledgement): wait for the line, so that the log's
+	// order is the walkthrough's.
+	a.WaitFor("^Client 4 left room lobby$", startLimit)
 	alice.Close()
 	a.WaitFor("^Client 1 left room lobby$", startLimit)
 

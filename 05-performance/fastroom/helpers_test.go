@@ -110,6 +110,14 @@ func (tr *testRoom) client(id int) *Client {
 	return tr.clients[id]
 }
 
+// readsOnReadiness tells whether the room reads its connections with the
+// poller; it knows once the first client has joined.
+func (tr *testRoom) readsOnReadiness() bool {
+	tr.Room.mu.RLock()
+	defer tr.Room.mu.RUnlock()
+	return tr.poller != nil
+}
+
 // dial opens a WebSocket to the room and waits until the room has let it in
 // (or refused it, id 0). The caller reads from conn, or deliberately not.
 func (tr *testRoom) dial(header http.Header) (conn *websocket.Conn, id int, err error) {

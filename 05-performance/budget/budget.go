@@ -37,7 +37,7 @@ func New(limit int64) *Budget { return &Budget{limit: limit} }
 func (b *Budget) Take(n int64, stop <-chan struct{}) bool {
 	for {
 		b.mu.Lock()
-		if b.queued+n <= b.limit || b.queued == 0 {
+		if b.fits(n) {
 			b.queued += n
 			b.mu.Unlock()
 			return true
@@ -54,6 +54,20 @@ func (b *Budget) Take(n int64, stop <-chan struct{}) bool {
 		}
 	}
 }
+
+// TryTake counts n bytes and returns true if they fit now; it never waits.
+func (b *Budget) TryTake(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.fits(n) {
+		return false
+	}
+	b.queued += n
+	return true
+}
+
+// fits tells whether n more bytes fit. Called with mu held.
+func (b *Budget) fits(n int64) bool { return b.queued+n <= b.limit || b.queued == 0 }
 
 // Add counts n more bytes queued without waiting: for the room's own notices,
 // which must go out whatever the flood, and to correct what Take counted. A

@@ -109,3 +109,17 @@ func TestAddDoesNotWait(t *testing.T) {
 		t.Errorf("Queued() = %d, want 150", got)
 	}
 }
+
+// TryTake takes what fits, as Take does, and answers at once when it does not.
+func TestTryTakeNeverWaits(t *testing.T) {
+	b := budget.New(100)
+	if !b.TryTake(80) {
+		t.Fatal("TryTake refused bytes that fit")
+	}
+	if b.TryTake(30) {
+		t.Fatal("TryTake took bytes over the limit")
+	}
+	if got := b.Queued(); got != 80 {
+		t.Errorf("Queued() = %d, want 80: a refused TryTake counts nothing", got)
+	}
+}

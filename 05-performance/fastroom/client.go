@@ -111,10 +111,11 @@ func newClient(r *Room, id int, conn *websocket.Conn) *Client {
 func (c *Client) ID() int { return c.id }
 
 // enqueue hands a message to the client's writer without ever waiting,
-// starting a writer if the client has none, and reports whether it did. If
-// the outbox is full the client is too slow to keep up, and it is stopped:
-// one stuck client must not hold up a broadcast to everyone else.
-func (c *Client) enqueue(m *[]byte) bool {
+// starting a writer if the client has none (or, if k is not nil, noting in
+// the cork k that it needs one), and reports whether it did. If the outbox
+// is full the client is too slow to keep up, and it is stopped: one stuck
+// client must not hold up a broadcast to everyone else.
+func (c *Client) enqueue(m *[]byte, k *cork) bool {
 	if c.isStopped() {
 		return false // on its way out: nothing more to send
 	}
@@ -125,7 +126,11 @@ func (c *Client) enqueue(m *[]byte) bool {
 	case startWriter:
 		c.users.Add(1)
 		c.room.running.Add(1)
-		go c.writeLoop()
+		if k != nil {
+			k.add(c) // started when the poller's batch is done
+		} else {
+			go c.writeLoop()
+		}
 	}
 	return added
 }
@@ -208,7 +213,7 @@ func (c *Client) readLoop() {
 		if !c.waitForTurn() || c.isStopped() {
 			continue
 		}
-		c.handle(kind, data)
+		c.handle(kind, data, nil)
 	}
 }
 
@@ -233,8 +238,9 @@ func (c *Client) finish(err error) {
 
 // handle acts on one message from the client. Bad input is logged, at a
 // bounded rate, and ignored: it never takes the server down, and costs no
-// one else anything.
-func (c *Client) handle(kind int, data []byte) {
+// one else anything. A broadcast's writers are started now, or by k's
+// flush if k is not nil (see cork.go).
+func (c *Client) handle(kind int, data []byte, k *cork) {
 	switch {
 	case kind != websocket.TextMessage:
 		c.room.badInput.Printf("Client %d sent a binary message (%d bytes); ignored", c.id, len(data))
@@ -248,7 +254,7 @@ func (c *Client) handle(kind int, data []byte) {
 			c.room.badInput.Printf("Client %d sent a bad message (%v); ignored", c.id, err)
 			return
 		}
-		c.room.broadcast(c, m)
+		c.room.broadcast(c, m, k)
 	}
 }
 

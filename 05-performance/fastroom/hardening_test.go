@@ -63,7 +63,7 @@ func TestRoomBudgetHoldsReadersBack(t *testing.T) {
 	passed := make(chan int)
 	go func() { // the sender's reader, given as many messages as it can take
 		n := 0
-		for n < 20 && r.broadcast(sender, m) {
+		for n < 20 && r.broadcast(sender, m, nil) {
 			n++
 		}
 		passed <- n

@@ -83,6 +83,7 @@ func (p *poller) read(raw syscall.RawConn) {
 	defer p.running.Done()
 	events := make([]unix.EpollEvent, 256)
 	buf := make([]byte, readChunk)
+	var k cork // the writers the batch's messages need (see cork.go)
 	for {
 		var n int
 		var waitErr error
@@ -105,9 +106,10 @@ func (p *poller) read(raw syscall.RawConn) {
 			c := p.watched[int(e.Fd)]
 			p.mu.Unlock()
 			if c != nil {
-				c.turn(buf)
+				c.turn(buf, &k)
 			}
 		}
+		k.flush()
 	}
 }
 
@@ -120,7 +122,9 @@ func (p *poller) resume(c *Client) {
 	}
 	buf := readBuffers.Get().(*[]byte)
 	defer readBuffers.Put(buf)
-	c.turn(*buf)
+	var k cork
+	c.turn(*buf, &k)
+	k.flush()
 }
 
 // readBuffers lends buffers to the turns resumed after a wait.

@@ -70,8 +70,9 @@ func (c *Client) readOnReadiness() {
 // turn is c's turn: it reads once what c sent, if it has
 // nothing left from before, and acts on every whole message and control
 // frame in order; then c is watched again. The turn ends early, without
-// re-arming c, when c must wait for its rate or its connection ends.
-func (c *Client) turn(buf []byte) {
+// re-arming c, when c must wait for its rate or its connection ends. The
+// writers its messages need are left to k's flush (see cork.go).
+func (c *Client) turn(buf []byte, k *cork) {
 	s := c.ready
 	if len(s.in.events) == 0 {
 		n, err := readSome(s.raw, buf)
@@ -93,7 +94,7 @@ func (c *Client) turn(buf []byte) {
 		if s.in.events[0].opcode == 0 && !c.isStopped() && !c.turnCame() {
 			return // the resume timer hands c back
 		}
-		if !c.act(s.in.next()) {
+		if !c.act(s.in.next(), k) {
 			return
 		}
 	}
@@ -108,7 +109,7 @@ func (c *Client) rearm() {
 }
 
 // act acts on one event and reports whether the connection goes on.
-func (c *Client) act(e event) bool {
+func (c *Client) act(e event, k *cork) bool {
 	switch e.opcode {
 	case 0:
 		kind, data, err := c.conn.ReadMessage() // all of it is in the inbox
@@ -118,7 +119,7 @@ func (c *Client) act(e event) bool {
 		}
 		// A client on its way out is read only to hear its goodbye.
 		if !c.isStopped() {
-			c.handle(kind, data)
+			c.handle(kind, data, k)
 		}
 	case websocket.PingMessage:
 		c.pong(e.payload)

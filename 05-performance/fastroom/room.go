@@ -211,8 +211,9 @@ func (r *Room) leave(c *Client) {
 
 // broadcast is called by c's reader with a message c sent. It waits until
 // the message's deliveries fit in the room's budget (see the budget package), and
-// returns false, having delivered nothing, if c is stopped meanwhile.
-func (r *Room) broadcast(c *Client, m room.Message) bool {
+// returns false, having delivered nothing, if c is stopped meanwhile. The
+// writers it needs go in k, if not nil (see cork.go).
+func (r *Room) broadcast(c *Client, m room.Message, k *cork) bool {
 	data, err := room.Encode(m)
 	if err != nil {
 		r.log.Printf("Cannot encode %+v: %v", m, err)
@@ -221,16 +222,30 @@ func (r *Room) broadcast(c *Client, m room.Message) bool {
 	// The room may change while we wait: count for everyone now, and
 	// correct the count once the message is queued.
 	counted := int64((len(data) + 10) * max(r.Len()-1, 0)) // 10: the largest frame header
-	if !r.budget.Take(counted, c.stopped) {
+	if !r.takeBudget(counted, c, k) {
 		return false
 	}
 	if !r.quiet {
 		r.log.Printf("Client %d broadcast: %s", c.id, room.ForLog(m.Payload))
 	}
 	frame := textFrame(data)
-	queued := r.deliver(c.id, frame)
+	queued := r.deliver(c.id, frame, k)
 	r.budget.Add(int64(queued*len(frame)) - counted)
 	return true
+}
+
+// takeBudget waits until n bytes fit in the budget, or c is stopped (it
+// then returns false). Only writers free the budget, so a corked turn
+// starts the writers it holds back before it waits: it would otherwise
+// wait for them itself.
+func (r *Room) takeBudget(n int64, c *Client, k *cork) bool {
+	if k != nil {
+		if r.budget.TryTake(n) {
+			return true
+		}
+		k.flush()
+	}
+	return r.budget.Take(n, c.stopped)
 }
 
 // Deliver queues m for every client in this room except the one with id from
@@ -244,18 +259,19 @@ func (r *Room) Deliver(from int, m room.Message) {
 		return
 	}
 	frame := textFrame(data)
-	queued := r.deliver(from, frame)
+	queued := r.deliver(from, frame, nil)
 	r.budget.Add(int64(queued * len(frame)))
 }
 
 // deliver queues a frame for everyone but from and returns for how many.
 // The message is encoded and framed once, however many clients receive it:
-// each outbox gets a pointer to the same bytes.
-func (r *Room) deliver(from int, frame []byte) (queued int) {
+// each outbox gets a pointer to the same bytes. Writers are started at
+// once, or noted in k if it is not nil.
+func (r *Room) deliver(from int, frame []byte, k *cork) (queued int) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for id, c := range r.clients {
-		if id != from && c.enqueue(&frame) {
+		if id != from && c.enqueue(&frame, k) {
 			queued++
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
+	"time"
 )
 
 // Sending a message over TCP costs one system call, and on a busy server that
@@ -91,6 +93,33 @@ func (b *batchConn) writeFrames(frames []*[]byte) error {
 		}
 	}
 	return nil
+}
+
+// sendNow writes p as far as the socket takes it without waiting, and
+// returns what it did not take. If that is not empty, the lock stays held:
+// no other frame may go out before the rest, which sendRest sends. If
+// another frame is being written (a ping to a client that does not read
+// may take seconds), sendNow does not wait for it either: it sends nothing
+// and returns sent false.
+func (b *batchConn) sendNow(raw syscall.RawConn, p []byte) (rest []byte, sent bool) {
+	if !b.mu.TryLock() {
+		return p, false
+	}
+	n, err := writeSome(raw, p)
+	if err == nil && n == len(p) {
+		b.mu.Unlock()
+		return nil, true
+	}
+	return p[n:], true
+}
+
+// sendRest sends what sendNow left, waiting at most wait, and unlocks. It
+// also reports the error that made sendNow stop, if there was one.
+func (b *batchConn) sendRest(rest []byte, wait time.Duration) error {
+	defer b.mu.Unlock()
+	_ = b.Conn.SetWriteDeadline(time.Now().Add(wait))
+	_, err := b.Conn.Write(rest)
+	return err
 }
 
 func (b *batchConn) send(p []byte) error {

@@ -129,7 +129,7 @@ func (c *Client) enqueue(m *[]byte, k *cork) bool {
 		if k != nil {
 			k.add(c) // started when the poller's batch is done
 		} else {
-			go c.writeLoop()
+			c.room.startWriter(c)
 		}
 	}
 	return added
@@ -290,7 +290,9 @@ func (c *Client) letGo() {
 		c.conn.Close()
 		return
 	}
-	_ = c.conn.NetConn().SetWriteDeadline(time.Now().Add(closeGrace))
+	if c.isStopped() { // not a writer that simply has nothing left to send
+		_ = c.conn.NetConn().SetWriteDeadline(time.Now().Add(closeGrace))
+	}
 }
 
 // describeEnd turns the error that ended a read into a few words for the log.
@@ -333,20 +335,23 @@ func isGoodbye(code int) bool {
 // Whatever it takes from the outbox leaves the room's budget once written,
 // or thrown away: a stopped client's writer empties the outbox without
 // writing, so that nothing it held stays counted.
-func (c *Client) writeLoop() {
+//
+// batch, if not empty, is what to send first: messages a pool worker took
+// from the outbox and left to this goroutine (see writers.go).
+func (c *Client) writeLoop(batch []*[]byte) {
 	defer c.room.running.Done()
 	defer c.letGo()
-	var batch []*[]byte
-	for {
-		if batch = c.out.take(batch); len(batch) == 0 {
-			return
-		}
+	if len(batch) == 0 {
+		batch = c.out.take(nil)
+	}
+	for len(batch) > 0 {
 		if !c.isStopped() {
 			if err := c.write(batch); err != nil {
 				c.stop(0, "") // the connection is broken: stop taking messages
 			}
 		}
 		c.room.budget.Release(int64(sizeOf(batch)))
+		batch = c.out.take(batch)
 	}
 }
 

@@ -24,7 +24,7 @@ func (k *cork) add(c *Client) {
 // flush starts the writers owed, and empties the cork for the next batch.
 func (k *cork) flush() {
 	for _, c := range k.clients {
-		go c.writeLoop()
+		c.room.startWriter(c)
 	}
 	clear(k.clients) // let the clients that leave be collected
 	k.clients = k.clients[:0]

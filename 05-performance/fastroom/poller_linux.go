@@ -194,6 +194,27 @@ func (p *poller) close() {
 	p.running.Wait()
 }
 
+// writeSome writes as much of p as the socket takes at once, without
+// waiting: 0 if it has no room at all. An error (a deadline that has
+// passed, too) is left for a writer that may wait to find again.
+func writeSome(raw syscall.RawConn, p []byte) (int, error) {
+	var n int
+	var writeErr error
+	err := raw.Write(func(fd uintptr) bool {
+		n, writeErr = unix.Write(int(fd), p)
+		return true // never wait
+	})
+	switch {
+	case err != nil:
+		return 0, err
+	case writeErr == unix.EAGAIN || writeErr == unix.EINTR:
+		return 0, nil
+	case writeErr != nil:
+		return 0, os.NewSyscallError("write", writeErr)
+	}
+	return n, nil
+}
+
 // readSome reads what has arrived on a connection, without waiting: it
 // returns errNothingYet if nothing has.
 func readSome(raw syscall.RawConn, buf []byte) (int, error) {

@@ -21,4 +21,5 @@ func (*poller) remove(*Client)      {}
 func (*poller) resume(*Client)      {}
 func (*poller) close()              {}
 
-func readSome(syscall.RawConn, []byte) (int, error) { return 0, errors.ErrUnsupported }
+func readSome(syscall.RawConn, []byte) (int, error)  { return 0, errors.ErrUnsupported }
+func writeSome(syscall.RawConn, []byte) (int, error) { return 0, errors.ErrUnsupported }

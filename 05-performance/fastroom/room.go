@@ -56,6 +56,7 @@ type Room struct {
 	// where a goroutine per connection reads it. Made by the first join.
 	poller      *poller
 	pollerTried bool
+	writers     *writerPool // with the poller: writes for every client (writers.go)
 
 	// joining lets one Join run at a time, as Node runs one connection
 	// handler at a time: ids then follow the order clients join in, and
@@ -196,8 +197,21 @@ func (r *Room) startPoller() bool {
 			r.log.Printf("Reading every connection with a goroutine of its own: %v", err)
 		}
 		r.poller = p
+		if p != nil {
+			r.writers = newWriterPool()
+		}
 	}
 	return r.poller != nil
+}
+
+// startWriter gives c, which is owed a writer, one: a worker of the pool
+// if c is read on readiness, or else a goroutine of its own.
+func (r *Room) startWriter(c *Client) {
+	if c.ready != nil {
+		r.writers.start(c)
+		return
+	}
+	go c.writeLoop(nil)
 }
 
 // leave removes c and tells the others. Only c's reader calls it, once.
@@ -314,10 +328,11 @@ func (r *Room) Close(ctx context.Context) {
 		<-finished
 	}
 	r.mu.RLock()
-	p := r.poller
+	p, w := r.poller, r.writers
 	r.mu.RUnlock()
 	if p != nil {
 		p.close()
+		w.close()
 	}
 	r.badInput.Flush("bad messages")
 	r.refusals.Flush("refused connections")

@@ -63,9 +63,10 @@ func TestNoGoroutinesLeftBehind(t *testing.T) {
 		tr.waitForLog(fmt.Sprintf("Client %d disconnected", id))
 	}
 
-	// The room's poller (poller_linux.go), if it has one, reads for every
-	// client and lives as long as the room: TestMain checks that Close
-	// ends it.
+	// The room's poller (poller_linux.go) and its writer pool (writers.go),
+	// if it has them, serve every client and live as long as the room:
+	// TestMain checks that Close ends them.
 	goleak.VerifyNone(t, before,
-		goleak.IgnoreAnyFunction("example.com/wstutorial/05-performance/fastroom.(*poller).read"))
+		goleak.IgnoreAnyFunction("example.com/wstutorial/05-performance/fastroom.(*poller).read"),
+		goleak.IgnoreAnyFunction("example.com/wstutorial/05-performance/fastroom.(*writerPool).work"))
 }

@@ -249,6 +249,10 @@ func (c *Client) handle(kind int, data []byte, k *cork) {
 		c.room.log.Printf("Client %d sent text that is not UTF-8; disconnecting it (1007)", c.id)
 		c.stop(websocket.CloseInvalidFramePayloadData, "text must be UTF-8")
 	default:
+		if payload, ok := sentAsEncoded(data); ok { // see asis.go
+			c.room.pass(c, data, payload, k)
+			return
+		}
 		m, err := room.ParseBroadcast(data)
 		if err != nil {
 			c.room.badInput.Printf("Client %d sent a bad message (%v); ignored", c.id, err)

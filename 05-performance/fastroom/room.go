@@ -233,6 +233,12 @@ func (r *Room) broadcast(c *Client, m room.Message, k *cork) bool {
 		r.log.Printf("Cannot encode %+v: %v", m, err)
 		return true
 	}
+	return r.pass(c, data, []byte(m.Payload), k)
+}
+
+// pass is broadcast for a message already encoded as data, with payload
+// its text.
+func (r *Room) pass(c *Client, data, payload []byte, k *cork) bool {
 	// The room may change while we wait: count for everyone now, and
 	// correct the count once the message is queued.
 	counted := int64((len(data) + 10) * max(r.Len()-1, 0)) // 10: the largest frame header
@@ -240,7 +246,7 @@ func (r *Room) broadcast(c *Client, m room.Message, k *cork) bool {
 		return false
 	}
 	if !r.quiet {
-		r.log.Printf("Client %d broadcast: %s", c.id, room.ForLog(m.Payload))
+		r.log.Printf("Client %d broadcast: %s", c.id, room.ForLog(string(payload)))
 	}
 	frame := textFrame(data)
 	queued := r.deliver(c.id, frame, k)

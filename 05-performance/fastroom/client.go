@@ -129,7 +129,7 @@ func (c *Client) enqueue(m *[]byte, k *cork) bool {
 		if k != nil {
 			k.add(c) // started when the poller's batch is done
 		} else {
-			c.room.startWriter(c)
+			c.room.startWriters(c)
 		}
 	}
 	return added

@@ -23,8 +23,8 @@ func (k *cork) add(c *Client) {
 
 // flush starts the writers owed, and empties the cork for the next batch.
 func (k *cork) flush() {
-	for _, c := range k.clients {
-		c.room.startWriter(c)
+	if len(k.clients) > 0 {
+		k.clients[0].room.startWriters(k.clients...)
 	}
 	clear(k.clients) // let the clients that leave be collected
 	k.clients = k.clients[:0]

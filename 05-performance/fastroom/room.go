@@ -204,14 +204,17 @@ func (r *Room) startPoller() bool {
 	return r.poller != nil
 }
 
-// startWriter gives c, which is owed a writer, one: a worker of the pool
-// if c is read on readiness, or else a goroutine of its own.
-func (r *Room) startWriter(c *Client) {
-	if c.ready != nil {
-		r.writers.start(c)
+// startWriters gives each of clients, which are owed a writer, one: the
+// pool's workers where the room has them (with the poller), or else a
+// goroutine of its own.
+func (r *Room) startWriters(clients ...*Client) {
+	if r.writers != nil {
+		r.writers.start(clients...)
 		return
 	}
-	go c.writeLoop(nil)
+	for _, c := range clients {
+		go c.writeLoop(nil)
+	}
 }
 
 // leave removes c and tells the others. Only c's reader calls it, once.

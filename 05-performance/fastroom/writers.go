@@ -38,13 +38,18 @@ func newWriterPool() *writerPool {
 	return p
 }
 
-// start puts c in line for a worker. c is owed a writer: its outbox says
-// it has one (see outbox.put), and only a worker will take it.
-func (p *writerPool) start(c *Client) {
+// start puts clients in line for a worker, all at once. Each is owed a
+// writer: its outbox says it has one (see outbox.put), and only a worker
+// will take it.
+func (p *writerPool) start(clients ...*Client) {
 	p.mu.Lock()
-	p.line = append(p.line, c)
+	p.line = append(p.line, clients...)
 	p.mu.Unlock()
-	p.more.Signal()
+	if len(clients) == 1 {
+		p.more.Signal()
+	} else {
+		p.more.Broadcast()
+	}
 }
 
 // work writes for the clients in line, one after another, until the pool
@@ -98,8 +103,11 @@ func (c *Client) writeNow(buf []byte) []byte {
 		case c.isStopped():
 			c.room.budget.Release(int64(sizeOf(batch)))
 			continue // empty the outbox without writing
-		case sizeOf(batch) > maxBatch:
-			go c.writeLoop(batch) // a backlog: the client is busy
+		case sizeOf(batch) > maxBatch || c.ready == nil:
+			// A backlog: the client is busy. (A client not read on
+			// readiness has no socket for writeSome; the room's clients
+			// are, unless their connection is not a plain socket.)
+			go c.writeLoop(batch)
 			return buf
 		}
 		buf = buf[:0]

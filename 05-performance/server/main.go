@@ -79,5 +79,6 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	r := fastroom.New(logger, opts...)
 	handler := fastroom.NewHandler(r, room.SplitOrigins(*origins)...)
+	go giveBackWhenQuiet(ctx) // see giveback.go
 	return serve.Run(ctx, *addr, "ws", logger, handler, r.Close)
 }

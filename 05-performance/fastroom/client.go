@@ -79,7 +79,8 @@ type Client struct {
 	limiter *rate.Limiter
 
 	stopOnce   sync.Once
-	stopped    chan struct{} // closed when the connection must end
+	stopped    chan struct{} // closed when the connection must end, for select
+	stopping   atomic.Bool   // set with it, for isStopped: cheaper than a select
 	finishOnce sync.Once     // see finish
 
 	// users counts the goroutines using conn: the reader, and the writer
@@ -140,6 +141,7 @@ func (c *Client) enqueue(m *[]byte, k *cork) bool {
 // number of times; only the first call counts.
 func (c *Client) stop(code int, text string) {
 	c.stopOnce.Do(func() {
+		c.stopping.Store(true)
 		close(c.stopped)
 		if c.pinger != nil {
 			c.pinger.Stop()
@@ -376,10 +378,5 @@ func (c *Client) write(frames []*[]byte) error {
 }
 
 func (c *Client) isStopped() bool {
-	select {
-	case <-c.stopped:
-		return true
-	default:
-		return false
-	}
+	return c.stopping.Load()
 }

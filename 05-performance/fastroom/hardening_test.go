@@ -71,7 +71,7 @@ func TestRoomBudgetHoldsReadersBack(t *testing.T) {
 	data, _ := room.Encode(m)
 	full := int64(limit / (2 * len(data)) * 2 * len(data)) // whole broadcasts to the two others
 	progtest.WaitUntil(t, "the budget used", func() bool { return r.budget.Queued() >= full })
-	sender.stopOnce.Do(func() { close(sender.stopped) }) // ends the reader's wait
+	sender.stopOnce.Do(func() { sender.stopping.Store(true); close(sender.stopped) }) // ends the reader's wait
 	n := <-passed
 	if queued := r.budget.Queued(); n == 20 || queued > limit {
 		t.Fatalf("the reader passed on %d broadcasts, %d bytes queued, with a budget of %d", n, queued, limit)

@@ -113,8 +113,8 @@ func (b *batchConn) sendNow(raw syscall.RawConn, p []byte) (rest []byte, sent bo
 	return p[n:], true
 }
 
-// sendRest sends what sendNow left, waiting at most wait, and unlocks. It
-// also reports the error that made sendNow stop, if there was one.
+// sendRest sends what sendNow left, waiting at most wait, and unlocks. A
+// broken connection that made sendNow stop fails here again.
 func (b *batchConn) sendRest(rest []byte, wait time.Duration) error {
 	defer b.mu.Unlock()
 	_ = b.Conn.SetWriteDeadline(time.Now().Add(wait))

@@ -52,19 +52,21 @@ const CloseTooSlow = websocket.ClosePolicyViolation
 
 // Client is one connection in the room. One goroutine at a time reads from
 // conn: on Linux the poller, during the connection's turns (readiness.go),
-// elsewhere readLoop, for the connection's whole life. writeLoop is the only one
-// that writes messages to it, and runs only while some are waiting in the
-// outbox (see outbox.go); everyone else talks to the writer through the
-// outbox. Control frames (pings, pongs, close) are the exception: gorilla's
-// WriteControl may run beside the writer, so a timer sends the pings, and
-// batchConn keeps their bytes apart from the writer's (see batch.go).
+// elsewhere readLoop, for the connection's whole life. One writer at a time
+// writes messages to it, and only while some are waiting in the outbox (see
+// outbox.go): on Linux a worker of the room's pool (writers.go), or
+// writeLoop when the client needs a goroutine of its own; everyone else
+// talks to the writer through the outbox. Control frames (pings, pongs,
+// close) are the exception: gorilla's WriteControl may run beside the
+// writer, so a timer sends the pings, and batchConn keeps their bytes apart
+// from the writer's (see batch.go).
 type Client struct {
 	id   int
 	room *Room
 	conn *websocket.Conn
-	out  *outbox // messages waiting for writeLoop
+	out  *outbox // messages waiting for the writer
 
-	// batch is conn's network connection, which writeLoop writes the
+	// batch is conn's network connection, which the writer writes the
 	// room's frames to directly (see batch.go).
 	batch *batchConn
 
@@ -83,8 +85,9 @@ type Client struct {
 	stopping   atomic.Bool   // set with it, for isStopped: cheaper than a select
 	finishOnce sync.Once     // see finish
 
-	// users counts the goroutines using conn: the reader, and the writer
-	// while there is one. The last to finish closes conn, so the writer's
+	// users counts who is using conn: the reader, and the writer while
+	// there is one (goroutines, or on Linux the poller's turns and the
+	// pool's workers). The last to finish closes conn, so the writer's
 	// last batch (which may hold the answer to the client's close frame)
 	// is never cut off by the reader leaving first.
 	users atomic.Int32
@@ -334,9 +337,10 @@ func isGoodbye(code int) bool {
 	return false
 }
 
-// writeLoop sends what waits in the outbox until the outbox is empty, then
-// ends: an idle client has no writer goroutine. enqueue starts a new one when
-// a message arrives for a client that has none.
+// writeLoop is a client's own writer goroutine: it sends what waits in the
+// outbox until the outbox is empty, then ends, so an idle client has none.
+// It is how every client is written to on the plain path, and on Linux a
+// client the pool's workers will not wait for (see writers.go).
 //
 // Whatever it takes from the outbox leaves the room's budget once written,
 // or thrown away: a stopped client's writer empties the outbox without

@@ -27,10 +27,10 @@ func NewHandler(r *Room, allowedOrigins ...string) *Handler {
 			// small: room for a frame header and a control frame (at most
 			// 125 bytes), or a couple of chat messages. A longer message
 			// is read past it, straight into the message's own buffer.
-			// The write buffer, where the writer frames each message, is
-			// borrowed from the pool for the time of a write only, so an
-			// idle connection holds none. (A message longer than the
-			// buffer goes out as several frames.)
+			// gorilla's write buffer, used for the handshake's answer and
+			// control frames (the room frames its messages itself, see
+			// batch.go), is borrowed from the pool for the time of a write
+			// only, so an idle connection holds none.
 			ReadBufferSize:  256,
 			WriteBufferSize: 1024,
 			WriteBufferPool: &sync.Pool{},

@@ -3,7 +3,8 @@ package fastroom
 import "sync"
 
 // outbox holds the messages (encoded JSON) waiting for one client's writer, and knows
-// whether that client has a writer goroutine at the moment.
+// whether that client has a writer at the moment (a goroutine of its own, or
+// a turn of the room's pool: see writers.go).
 //
 // A message is queued as a pointer to bytes that every recipient shares: one
 // word per waiting message, where a []byte would take three. It adds up when
@@ -20,7 +21,7 @@ type outbox struct {
 	mu      sync.Mutex
 	waiting []*[]byte
 	bytes   int  // how many bytes wait
-	writing bool // a writer goroutine is running
+	writing bool // the client has a writer
 }
 
 // put adds m unless sendQueue messages or maxQueuedBytes bytes are already

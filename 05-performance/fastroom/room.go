@@ -50,7 +50,7 @@ type Room struct {
 	clients map[int]*Client // everyone connected to this process
 	closed  bool
 
-	running sync.WaitGroup // one per goroutine serving a client, for Close
+	running sync.WaitGroup // one per reader and writer of a client, goodbye and pong, for Close
 
 	// poller reads the connections on readiness (poller_linux.go); nil
 	// where a goroutine per connection reads it. Made by the first join.
@@ -115,9 +115,9 @@ const (
 	roomBudget = 32 << 20
 
 	// maxQueuedBytes is how many bytes may wait for one client; a client
-	// further behind is dropped as too slow. It is a small share of the
-	// budget, so that a few clients that stopped reading cannot use it all
-	// up and hold everyone else back.
+	// further behind is dropped as too slow. It is half the budget, so that
+	// one client that stopped reading cannot use it all up and hold
+	// everyone else back.
 	maxQueuedBytes = roomBudget / 2
 )
 

@@ -133,7 +133,11 @@ func (c *Client) writeNow(buf []byte) []byte {
 // of a batch at once: rest is what the socket has not taken, and the
 // connection's lock is still held for it.
 func (c *Client) finishSend(rest []byte, batch []*[]byte) {
-	err := c.batch.sendRest(rest, writeWait)
+	wait := writeWait
+	if c.isStopped() { // stopped meanwhile: as little time as stop gave it
+		wait = closeGrace
+	}
+	err := c.batch.sendRest(rest, wait)
 	if err != nil {
 		c.stop(0, "") // the connection is broken: stop taking messages
 	}

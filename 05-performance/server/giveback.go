@@ -24,10 +24,12 @@ import (
 //
 // It looks four times a second, so that the memory goes back within half
 // a second of the burst's end: a server that sits idle is also one that
-// someone measures.
+// someone measures. A room with some traffic may go from busy to quiet
+// and back all the time; it gives memory back at most once every minGap.
 const (
 	checkEvery  = time.Second / 4
 	quietAllocs = 64 << 10 // bytes allocated in checkEvery
+	minGap      = 10 * time.Second
 )
 
 // giveBackWhenQuiet checks every checkEvery until ctx ends.
@@ -44,7 +46,7 @@ func giveBackWhenQuiet(ctx context.Context) {
 		case <-tick.C:
 		}
 		metrics.Read(allocated)
-		if w.giveBack(allocated[0].Value.Uint64()) {
+		if w.giveBack(allocated[0].Value.Uint64(), time.Now()) {
 			debug.FreeOSMemory()
 		}
 	}
@@ -52,20 +54,22 @@ func giveBackWhenQuiet(ctx context.Context) {
 
 // quietWatch decides, from the bytes allocated since the start read at
 // each check, when to give memory back: at the first quiet check after a
-// busy one.
+// busy one, once minGap has passed since the last time.
 type quietWatch struct {
-	allocs uint64 // at the last check
-	busy   bool   // the server has been busy since it last gave memory back
+	allocs uint64    // at the last check
+	busy   bool      // the server has been busy since it last gave memory back
+	given  time.Time // when it last did
 }
 
-func (w *quietWatch) giveBack(allocs uint64) bool {
+func (w *quietWatch) giveBack(allocs uint64, now time.Time) bool {
 	busyNow := allocs-w.allocs >= quietAllocs
 	w.allocs = allocs
-	if busyNow {
+	switch {
+	case busyNow:
 		w.busy = true
-		return false
+	case w.busy && now.Sub(w.given) >= minGap:
+		w.busy, w.given = false, now
+		return true
 	}
-	give := w.busy
-	w.busy = false
-	return give
+	return false
 }

@@ -198,9 +198,9 @@ func (c *Client) ping() {
 
 // readLoop reads the client's messages until the connection ends, then
 // removes the client from the room. Reading is also what answers pings and
-// close frames, so it runs for the connection's whole life.
+// close frames, so it runs for the connection's whole life. Its first read
+// deadline is set by join.
 func (c *Client) readLoop() {
-	_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
 	c.conn.SetPongHandler(func(string) error {
 		if c.isStopped() {
 			return nil // a client on its way out: a pong does not put off the end

@@ -172,6 +172,11 @@ func (r *Room) join(conn *websocket.Conn) (*Client, error) {
 	if r.startPoller() {
 		c.readOnReadiness()
 	}
+	if c.ready == nil {
+		// readLoop's first deadline, set before anyone can stop the
+		// client: a goodbye's shorter one must not be overwritten.
+		_ = conn.SetReadDeadline(time.Now().Add(pongWait))
+	}
 	c.pinger = time.AfterFunc(pingPeriod, c.ping)
 	r.clients[id] = c
 	r.running.Add(1)

@@ -60,7 +60,16 @@ type batchConn struct {
 	// in, when set, is where gorilla reads from instead of the socket: the
 	// client is read on readiness (see inbox.go).
 	in *inbox
+
+	// closeSent is set once our close frame has gone out: no data frame
+	// may follow it (RFC 6455, 5.5.1). A writer that checked the client
+	// was not stopped just before the close went out would otherwise send
+	// its batch after it. Guarded by mu.
+	closeSent bool
 }
+
+// closeFrameStart is the first byte of a close frame: FIN, opcode 8.
+const closeFrameStart = 0x88
 
 // Read is gorilla's read.
 func (b *batchConn) Read(p []byte) (int, error) {
@@ -70,10 +79,14 @@ func (b *batchConn) Read(p []byte) (int, error) {
 	return b.Conn.Read(p)
 }
 
-// Write sends one of gorilla's frames.
+// Write sends one of gorilla's frames (it writes each control frame with
+// one call).
 func (b *batchConn) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if len(p) > 0 && p[0] == closeFrameStart {
+		b.closeSent = true
+	}
 	return b.Conn.Write(p)
 }
 
@@ -105,6 +118,10 @@ func (b *batchConn) sendNow(raw syscall.RawConn, p []byte) (rest []byte, sent bo
 	if !b.mu.TryLock() {
 		return p, false
 	}
+	if b.closeSent {
+		b.mu.Unlock()
+		return nil, true // too late: thrown away, as send does
+	}
 	n, err := writeSome(raw, p)
 	if err == nil && n == len(p) {
 		b.mu.Unlock()
@@ -122,9 +139,14 @@ func (b *batchConn) sendRest(rest []byte, wait time.Duration) error {
 	return err
 }
 
+// send writes p, unless our close frame has gone out: then it throws p
+// away.
 func (b *batchConn) send(p []byte) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.closeSent {
+		return nil
+	}
 	_, err := b.Conn.Write(p)
 	return err
 }

@@ -68,6 +68,27 @@ func TestWriteFramesBatches(t *testing.T) {
 	}
 }
 
+// Once our close frame is out, no data frame follows it (RFC 6455, 5.5.1),
+// whichever way the writer sends.
+func TestNoDataFrameAfterOurClose(t *testing.T) {
+	rec := &writeRecorder{}
+	b := &batchConn{Conn: rec}
+	closeFrame := []byte{closeFrameStart, 2, 0x03, 0xE9} // 1001, going away
+	if _, err := b.Write(closeFrame); err != nil {
+		t.Fatal(err)
+	}
+	frame := textFrame([]byte("too late"))
+	if err := b.writeFrames([]*[]byte{&frame}); err != nil {
+		t.Fatal(err)
+	}
+	if rest, sent := b.sendNow(nil, frame); len(rest) != 0 || !sent {
+		t.Errorf("sendNow after the close = %q, %v; want it thrown away", rest, sent)
+	}
+	if len(rec.writes) != 1 || rec.writes[0] != string(closeFrame) {
+		t.Errorf("writes after our close frame: %q", rec.writes[1:])
+	}
+}
+
 func TestHandlerConnectionsBatch(t *testing.T) {
 	tr := newTestRoom(t)
 	c := tr.connect(t)

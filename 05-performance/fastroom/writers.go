@@ -95,15 +95,16 @@ func (p *writerPool) close() {
 func (c *Client) writeNow(buf []byte) []byte {
 	for {
 		batch := c.out.take(nil)
+		size := sizeOf(batch)
 		switch {
 		case len(batch) == 0:
 			c.letGo() // as writeLoop does when it ends
 			c.room.running.Done()
 			return buf
 		case c.isStopped():
-			c.room.budget.Release(int64(sizeOf(batch)))
+			c.room.budget.Release(int64(size))
 			continue // empty the outbox without writing
-		case sizeOf(batch) > maxBatch || c.ready == nil:
+		case size > maxBatch || c.ready == nil:
 			// A backlog: the client is busy. (A client not read on
 			// readiness has no socket for writeSome; the room's clients
 			// are, unless their connection is not a plain socket.)
@@ -122,17 +123,17 @@ func (c *Client) writeNow(buf []byte) []byte {
 		case len(rest) > 0:
 			// The socket took less than all: sendNow kept the connection's
 			// lock, and what is left must go before any other frame.
-			go c.finishSend(append([]byte(nil), rest...), batch)
+			go c.finishSend(append([]byte(nil), rest...), size)
 			return buf
 		}
-		c.room.budget.Release(int64(sizeOf(batch)))
+		c.room.budget.Release(int64(size))
 	}
 }
 
 // finishSend is a writer goroutine's start when a worker could not send all
-// of a batch at once: rest is what the socket has not taken, and the
-// connection's lock is still held for it.
-func (c *Client) finishSend(rest []byte, batch []*[]byte) {
+// of a batch of size bytes at once: rest is what the socket has not taken,
+// and the connection's lock is still held for it.
+func (c *Client) finishSend(rest []byte, size int) {
 	wait := writeWait
 	if c.isStopped() { // stopped meanwhile: as little time as stop gave it
 		wait = closeGrace
@@ -141,6 +142,6 @@ func (c *Client) finishSend(rest []byte, batch []*[]byte) {
 	if err != nil {
 		c.stop(0, "") // the connection is broken: stop taking messages
 	}
-	c.room.budget.Release(int64(sizeOf(batch)))
+	c.room.budget.Release(int64(size))
 	c.writeLoop(nil)
 }

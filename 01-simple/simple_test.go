@@ -70,13 +70,13 @@ func TestServerSurvivesBadClients(t *testing.T) {
 	srv, addr := p.startServer(t)
 	url := "ws://" + addr
 
-	binary := dial(t, url)
+	binary := progtest.Connect(t, url)
 	if err := binary.WriteMessage(websocket.BinaryMessage, []byte{1, 2, 3}); err != nil {
 		t.Fatal(err)
 	}
 	srv.WaitFor(`^Ignored a binary message \(3 bytes\)$`, waitLong)
 
-	huge := dial(t, url)
+	huge := progtest.Connect(t, url)
 	if err := huge.WriteMessage(websocket.TextMessage, make([]byte, 64*1024+1)); err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestServerSurvivesBadClients(t *testing.T) {
 	}
 	srv.WaitFor(`^Client disconnected: message larger than 65536 bytes$`, waitLong)
 
-	dropped := dial(t, url)
+	dropped := progtest.Connect(t, url)
 	dropped.NetConn().Close() // no close frame: the server sees an abnormal closure
 	srv.WaitFor(`^Client disconnected abruptly`, waitLong)
 
@@ -102,7 +102,7 @@ func TestServerSurvivesBadClients(t *testing.T) {
 func TestCtrlCClosesConnections(t *testing.T) {
 	p := build(t)
 	srv, addr := p.startServer(t)
-	conn := dial(t, "ws://"+addr)
+	conn := progtest.Connect(t, "ws://"+addr)
 	srv.WaitFor("^New client connected$", waitLong)
 
 	stop(t, srv)
@@ -178,14 +178,4 @@ func wantOneLineError(t *testing.T, code int, stderr []string, want string) {
 	if len(stderr) != 1 || !strings.Contains(stderr[0], want) {
 		t.Errorf("stderr %q, want one line containing %q", stderr, want)
 	}
-}
-
-func dial(t *testing.T, url string) *websocket.Conn {
-	t.Helper()
-	conn, _, err := websocket.DefaultDialer.Dial(url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
 }

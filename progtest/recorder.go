@@ -55,6 +55,22 @@ func Dial[M comparable](t testing.TB, name, url string, header http.Header) (*Re
 	return Record[M](t, name, conn), nil
 }
 
+// Connect opens a bare connection to url, for a test that reads and writes
+// it itself, or deliberately never reads (a Recorder reads everything, and
+// so answers every ping). It fails the test if the handshake does, and the
+// connection is closed when the test ends.
+func Connect(t testing.TB, url string) *websocket.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), WaitLimit)
+	defer cancel()
+	conn, _, err := websocket.DefaultDialer.DialContext(ctx, url, nil)
+	if err != nil {
+		t.Fatalf("dial %s: %v", url, err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
 // MustDial is Dial for a connection the test needs: it fails the test if the
 // handshake does.
 func MustDial[M comparable](t testing.TB, name, url string) *Recorder[M] {

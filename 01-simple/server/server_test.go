@@ -23,12 +23,12 @@ func TestKeepalive(t *testing.T) {
 
 	// gorilla answers a ping only while the connection is being read, so a
 	// connection nobody reads never answers.
-	dial(t, url) // the silent client
+	progtest.Connect(t, url) // the silent client
 	logs.WaitFor(`^Client disconnected: no answer to our pings for 500ms$`)
 
 	// A client that reads answers every ping. It hears several, spanning
 	// more than pongWait, and is still connected: it can still send.
-	live := dial(t, url)
+	live := progtest.Connect(t, url)
 	pings := make(chan struct{}, 100)
 	live.SetPingHandler(func(data string) error {
 		pings <- struct{}{}
@@ -61,7 +61,7 @@ func TestKeepalive(t *testing.T) {
 // lines, and cut short.
 func TestReceivedTextIsQuoted(t *testing.T) {
 	logs, url := startServer(t)
-	conn := dial(t, url)
+	conn := progtest.Connect(t, url)
 
 	for _, text := range []string{"x\nClient disconnected\n\x1b[2J", strings.Repeat("y", 1000)} {
 		if err := conn.WriteMessage(websocket.TextMessage, []byte(text)); err != nil {
@@ -75,7 +75,7 @@ func TestReceivedTextIsQuoted(t *testing.T) {
 // A close frame's reason is the client's text too: it is logged quoted.
 func TestCloseReasonIsQuoted(t *testing.T) {
 	logs, url := startServer(t)
-	conn := dial(t, url)
+	conn := progtest.Connect(t, url)
 
 	reason := websocket.FormatCloseMessage(4000, "x\nShutting down\x1b[2J")
 	if err := conn.WriteControl(websocket.CloseMessage, reason, time.Now().Add(time.Second)); err != nil {
@@ -91,15 +91,4 @@ func startServer(t *testing.T) (*progtest.Log, string) {
 	srv := httptest.NewServer(newServer(log.New(logs, "", 0)))
 	t.Cleanup(srv.Close)
 	return logs, "ws" + strings.TrimPrefix(srv.URL, "http")
-}
-
-// dial connects to url; the connection is closed when the test ends.
-func dial(t *testing.T, url string) *websocket.Conn {
-	t.Helper()
-	conn, _, err := websocket.DefaultDialer.Dial(url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
 }

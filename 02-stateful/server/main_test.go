@@ -41,11 +41,7 @@ func testInterrupt(t *testing.T, bin string) {
 		progtest.MustDial[room.Message](t, "client 1", url),
 		progtest.MustDial[room.Message](t, "client 2", url),
 	}
-	silent, _, err := websocket.DefaultDialer.Dial(url, nil) // never reads, so never answers the close frame
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer silent.Close()
+	progtest.Connect(t, url) // silent: never reads, so never answers the close frame
 	srv.WaitFor("^Client 3 connected$", waitLong)
 
 	start := time.Now()

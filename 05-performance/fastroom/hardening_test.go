@@ -207,11 +207,7 @@ func TestLoggedPayloadIsQuotedAndCut(t *testing.T) {
 // cannot put that off and keep its seat: on either reading path.
 func TestPongsDoNotPutOffTheGoodbye(t *testing.T) {
 	tr := newTestRoom(t)
-	conn, _, err := websocket.DefaultDialer.Dial(tr.url, nil) // never read
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := progtest.Connect(t, tr.url) // never read
 	id := <-tr.idFor(conn.LocalAddr().String())
 	if err := conn.WriteMessage(websocket.TextMessage, []byte{0xff}); err != nil {
 		t.Fatal(err) // not UTF-8: the room says goodbye with 1007
@@ -225,11 +221,7 @@ func TestPongsDoNotPutOffTheGoodbye(t *testing.T) {
 // A close frame's reason is the client's text too: it is logged quoted.
 func TestCloseReasonIsQuoted(t *testing.T) {
 	tr := newTestRoom(t)
-	conn, _, err := websocket.DefaultDialer.Dial(tr.url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := progtest.Connect(t, tr.url)
 	id := <-tr.idFor(conn.LocalAddr().String())
 	reason := websocket.FormatCloseMessage(4000, "x\nShutting down")
 	if err := conn.WriteControl(websocket.CloseMessage, reason, time.Now().Add(waitLimit)); err != nil {

@@ -36,11 +36,7 @@ func TestDroppedClientStopsBroadcasting(t *testing.T) {
 // is removed, pongs no longer put off the end.
 func TestPongsDoNotKeepARemovedClient(t *testing.T) {
 	tr := startRoom(t, Limits{MaxConns: 1, PingPeriod: time.Minute})
-	conn, _, err := websocket.DefaultDialer.Dial(tr.url("mallory"), nil) // never reads
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := progtest.Connect(t, tr.url("mallory")) // never reads
 	tr.log.WaitFor("^mallory connected")
 	if err := conn.WriteMessage(websocket.TextMessage, []byte{0xff}); err != nil {
 		t.Fatal(err) // not UTF-8: the room says goodbye with 1007

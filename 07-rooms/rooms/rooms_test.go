@@ -124,11 +124,7 @@ func TestResumeOnOtherInstanceAfterCutOff(t *testing.T) {
 // pacer joins room on in with a bare connection, read by whoever calls hear.
 func pacer(t *testing.T, in *instance, room string) *websocket.Conn {
 	t.Helper()
-	conn, _, err := websocket.DefaultDialer.Dial(fmt.Sprintf("%s/rooms/%s", in.url, room), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := progtest.Connect(t, fmt.Sprintf("%s/rooms/%s", in.url, room))
 	if err := hear(conn, ""); err != nil {
 		t.Fatal(err)
 	}
